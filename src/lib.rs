@@ -1,0 +1,9 @@
+//! rivven-render: Rivven custom resources in, plain Kubernetes manifests out.
+//!
+//! The pipeline: [`load`] (files, YAML with source spans) -> [`validate`] (schemas and rules, pure)
+//! -> [`render`] (pure builders per kind) -> [`output`] (directory, stream).
+pub mod cli;
+pub mod diagnostics;
+pub mod load;
+pub mod model;
+pub mod validate;
