@@ -1,0 +1,3 @@
+//! Typed connector configurations and the table of known connector types.
+pub mod sinks;
+pub mod sources;
