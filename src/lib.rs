@@ -6,4 +6,6 @@ pub mod cli;
 pub mod diagnostics;
 pub mod load;
 pub mod model;
+pub mod output;
+pub mod schema;
 pub mod validate;

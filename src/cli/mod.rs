@@ -1,6 +1,102 @@
-//! Command-line interface.
+//! Command-line interface: one module per subcommand; exit codes 0 ok, 1 invalid input (or, for
+//! commands that compare, differences found), 2 usage or I/O error.
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::{human, json, Diagnostics, Severity};
+use crate::load::source::SourceSet;
+
+mod schemas;
+mod validate;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the input is invalid.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "rivven-render", version, about = "Offline manifest compiler for Rivven: Rivven custom resources in, plain Kubernetes manifests out", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check Rivven resources against their schemas and rules; report every finding at once.
+    Validate(validate::ValidateArgs),
+    /// Write the JSON Schema of each kind (for validation in editors and CI).
+    Schemas(schemas::SchemasArgs),
+    /// Print the CustomResourceDefinitions of the four kinds (for the in-cluster mode).
+    Crd(schemas::CrdArgs),
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Snippets of the offending lines with hints (miette).
+    Human,
+    /// One line per finding: `file:line:column: severity[rule]: message`.
+    Short,
+    /// A JSON array.
+    Json,
+}
+
+/// Options shared by commands that read resources.
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// Files or directories (searched recursively for *.yaml and *.yml); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Treat documents of other kinds as errors instead of skipping them.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Print only errors and warnings, no notes.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Entry point of the binary.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Schemas(args) => schemas::run_schemas(&args),
+        Command::Crd(args) => schemas::run_crd(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints diagnostics to stderr in the chosen format.
+pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool) {
+    let items: Vec<_> = diagnostics.sorted(sources).into_iter().filter(|d| !quiet || d.severity != Severity::Note).collect();
+    let text = match format {
+        Format::Json => json::render(&items, sources),
+        Format::Short => human::render_short(&items, sources),
+        Format::Human => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            human::render(&items, sources, color)
+        }
+    };
+    eprint!("{text}");
+}
+
+/// `3 errors, 1 warning` style summary.
+pub fn summary(diagnostics: &Diagnostics) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(diagnostics.count(Severity::Error), "error"), plural(diagnostics.count(Severity::Warning), "warning"))
 }

@@ -199,7 +199,8 @@ pub struct RegistryAuthSpec {
     pub enabled: bool,
     /// Authentication method.
     pub method: AuthMethod,
-    /// Secret holding the passwords of `users` (`method: basic`).
+    /// Secret holding the passwords of `users` (`method: basic`); defaults to
+    /// `rivven-schema-{name}-users`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users_secret_ref: Option<String>,
     /// Users (`method: basic`).

@@ -1,1 +1,127 @@
-//! validate
+//! Validation (pure): JSON Schema, field rules, connector rules and cross-resource rules. Every
+//! document is checked and every finding reported: one bad document never hides another's errors.
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::{Document, Loaded};
+use crate::model::{Kind, Rivven, RivvenClusterSpec, RivvenConnectSpec, RivvenSchemaRegistrySpec, RivvenTopicSpec};
+
+pub mod context;
+pub mod cross;
+pub mod paths;
+pub mod quantity;
+pub mod rules;
+pub mod schema_check;
+pub mod suggest;
+
+use context::RuleContext;
+use schema_check::CompiledSchema;
+
+/// A resource that passed its schema, with the index of its document in [`Loaded::documents`].
+#[derive(Debug)]
+pub struct Checked<S> {
+    /// The typed resource.
+    pub resource: Rivven<S>,
+    /// Index of its document.
+    pub doc: usize,
+}
+
+/// The typed resources of a run, by kind, in input order.
+#[derive(Debug, Default)]
+pub struct Validated {
+    /// RivvenClusters.
+    pub clusters: Vec<Checked<RivvenClusterSpec>>,
+    /// RivvenConnects.
+    pub connects: Vec<Checked<RivvenConnectSpec>>,
+    /// RivvenTopics.
+    pub topics: Vec<Checked<RivvenTopicSpec>>,
+    /// RivvenSchemaRegistries.
+    pub registries: Vec<Checked<RivvenSchemaRegistrySpec>>,
+}
+
+impl Validated {
+    /// Number of resources.
+    pub fn len(&self) -> usize {
+        self.clusters.len() + self.connects.len() + self.topics.len() + self.registries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The compiled document schema of a kind (compiled once per process).
+pub fn kind_schema(kind: Kind) -> &'static CompiledSchema {
+    static SCHEMAS: OnceLock<[CompiledSchema; 4]> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| Kind::ALL.map(|k| CompiledSchema::new(crate::schema::document_schema(k))));
+    &schemas[Kind::ALL.iter().position(|k| *k == kind).expect("every kind is in ALL")]
+}
+
+/// Validates every loaded document, then the set as a whole.
+pub fn validate(loaded: &Loaded, diagnostics: &mut Diagnostics) -> Validated {
+    let mut validated = Validated::default();
+    let mut out = Vec::new();
+    for (index, doc) in loaded.documents.iter().enumerate() {
+        check_document(doc, index, &mut validated, &mut out);
+    }
+    cross::check(&validated, &loaded.documents, &mut out);
+    diagnostics.extend(out);
+    validated
+}
+
+fn check_document(doc: &Document, index: usize, validated: &mut Validated, out: &mut Vec<Diagnostic>) {
+    let before = out.len();
+    kind_schema(doc.kind).check(doc, &doc.value, "", out);
+    if doc.kind == Kind::Connect {
+        rules::connect::check_configs(doc, out);
+    }
+    if out[before..].iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
+        return; // field rules need the typed resource, which needs a schema-valid document
+    }
+    match doc.kind {
+        Kind::Cluster => {
+            if let Some(r) = typed::<RivvenClusterSpec>(doc, out) {
+                rules::cluster::check(&mut RuleContext { doc, out }, &r);
+                validated.clusters.push(Checked { resource: r, doc: index });
+            }
+        }
+        Kind::Connect => {
+            if let Some(r) = typed::<RivvenConnectSpec>(doc, out) {
+                rules::connect::check(&mut RuleContext { doc, out }, &r);
+                validated.connects.push(Checked { resource: r, doc: index });
+            }
+        }
+        Kind::Topic => {
+            if let Some(r) = typed::<RivvenTopicSpec>(doc, out) {
+                rules::topic::check(&mut RuleContext { doc, out }, &r);
+                validated.topics.push(Checked { resource: r, doc: index });
+            }
+        }
+        Kind::SchemaRegistry => {
+            if let Some(r) = typed::<RivvenSchemaRegistrySpec>(doc, out) {
+                rules::schema_registry::check(&mut RuleContext { doc, out }, &r);
+                validated.registries.push(Checked { resource: r, doc: index });
+            }
+        }
+    }
+}
+
+/// Deserializes a schema-valid document. A failure here means the schema and the types disagree,
+/// which is reported (never a panic) so that the user sees where.
+fn typed<S: DeserializeOwned>(doc: &Document, out: &mut Vec<Diagnostic>) -> Option<Rivven<S>> {
+    match serde_json::from_value::<Rivven<S>>(doc.value.clone()) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            out.push(
+                Diagnostic::error("internal/schema-mismatch", format!("the document passed its schema but could not be read: {e}"))
+                    .at(doc.value_location(""))
+                    .resource(Some(doc.display_name()))
+                    .hint("this is a rivven-render bug; please report it with the document"),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! `rivven-render schemas` and `rivven-render crd`.
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{EXIT_OK, EXIT_USAGE};
+use crate::model::Kind;
+use crate::output::yaml;
+use crate::schema;
+
+/// Arguments of `schemas`.
+#[derive(Args, Debug)]
+pub struct SchemasArgs {
+    /// Directory to write `<kind>.json` files into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+/// Arguments of `crd`.
+#[derive(Args, Debug)]
+pub struct CrdArgs {}
+
+/// File name of a kind's schema.
+pub fn schema_file_name(kind: Kind) -> String {
+    format!("{}.json", kind.name().to_ascii_lowercase())
+}
+
+/// The text of a kind's schema file.
+pub fn schema_file_text(kind: Kind) -> String {
+    let mut text = serde_json::to_string_pretty(&schema::document_schema(kind)).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+/// The four CRDs as one YAML stream.
+pub fn crd_stream() -> String {
+    Kind::ALL.iter().map(|k| format!("---\n{}", yaml::to_string(&schema::crd::crd(*k)))).collect()
+}
+
+/// Runs `schemas`.
+pub fn run_schemas(args: &SchemasArgs) -> u8 {
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        eprintln!("rivven-render: cannot create {}: {e}", args.output.display());
+        return EXIT_USAGE;
+    }
+    for kind in Kind::ALL {
+        let path = args.output.join(schema_file_name(kind));
+        if let Err(e) = std::fs::write(&path, schema_file_text(kind)) {
+            eprintln!("rivven-render: cannot write {}: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    }
+    eprintln!("wrote {} schemas to {}", Kind::ALL.len(), args.output.display());
+    EXIT_OK
+}
+
+/// Runs `crd`.
+pub fn run_crd(_args: &CrdArgs) -> u8 {
+    print!("{}", crd_stream());
+    EXIT_OK
+}

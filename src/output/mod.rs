@@ -1,0 +1,2 @@
+//! Output: deterministic YAML, directories written atomically, streams.
+pub mod yaml;

@@ -1,0 +1,57 @@
+//! What a rule needs to report: the document, to locate a field, and the list to add to.
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::load::Document;
+
+use super::paths;
+
+/// Reporting helper for the rules of one document.
+pub struct RuleContext<'a> {
+    /// The document the rules look at.
+    pub doc: &'a Document,
+    /// Where findings go.
+    pub out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> RuleContext<'a> {
+    /// Reports at the value of `pointer`.
+    pub fn report(&mut self, severity: Severity, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::new(severity, rule, message)
+            .at(self.doc.value_location(pointer))
+            .path(paths::display(&self.doc.value, pointer))
+            .resource(Some(self.doc.display_name()));
+        self.out.push(d);
+        self.out.last_mut().expect("just pushed")
+    }
+
+    /// Reports an error at the value of `pointer`.
+    pub fn error(&mut self, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
+        self.report(Severity::Error, rule, pointer, message)
+    }
+
+    /// Reports a warning at the value of `pointer`.
+    pub fn warning(&mut self, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
+        self.report(Severity::Warning, rule, pointer, message)
+    }
+
+    /// Reports a note at the value of `pointer`.
+    pub fn note(&mut self, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
+        self.report(Severity::Note, rule, pointer, message)
+    }
+
+    /// Whether the document spells out the field at `pointer` (as opposed to a default).
+    pub fn is_set(&self, pointer: &str) -> bool {
+        self.doc.value.pointer(pointer).is_some()
+    }
+}
+
+/// Adds a hint to a reported diagnostic.
+pub trait WithHint {
+    /// Sets the hint.
+    fn with_hint(&mut self, hint: impl Into<String>);
+}
+
+impl WithHint for Diagnostic {
+    fn with_hint(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into());
+    }
+}

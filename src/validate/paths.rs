@@ -1,0 +1,101 @@
+//! Field paths: JSON pointers for lookups, dotted paths for people.
+use serde_json::Value;
+
+/// Splits a JSON pointer into unescaped tokens.
+pub fn tokens(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer.trim_start_matches('/').split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
+}
+
+/// `spec.sources[0].config` for `/spec/sources/0/config`, using the document to tell list indexes
+/// from mapping keys.
+pub fn display(document: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut node = Some(document);
+    for token in tokens(pointer) {
+        match node {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{token}]"));
+                node = token.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                if token.is_empty() || token.contains(['.', ' ', '[', ']']) {
+                    out.push_str(&format!("{token:?}"));
+                } else {
+                    out.push_str(&token);
+                }
+                node = other.and_then(|n| n.get(&token));
+            }
+        }
+    }
+    out
+}
+
+/// Appends a token to a pointer.
+pub fn join(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", crate::load::tree::escape_token(token))
+}
+
+/// Field names whose values are never echoed in messages.
+pub fn is_sensitive(pointer: &str) -> bool {
+    let last = pointer.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    ["password", "secret", "token", "credential", "apikey", "api_key", "privatekey", "private_key", "accesskey", "access_key"]
+        .iter()
+        .any(|word| last.contains(word))
+}
+
+/// A short rendering of a value for messages; redacted under sensitive field names.
+pub fn show_value(pointer: &str, value: &Value) -> String {
+    if is_sensitive(pointer) {
+        return "(value hidden)".into();
+    }
+    let text = match value {
+        Value::Object(_) => return "a mapping".into(),
+        Value::Array(_) => return "a list".into(),
+        Value::Null => return "null (empty)".into(),
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// `string`, `integer`, ... of a value, as JSON Schema names types.
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn displays_indexes_and_keys() {
+        let doc = json!({"spec": {"sources": [{"config": {"a/b": 1}}]}});
+        assert_eq!(super::display(&doc, "/spec/sources/0/config/a~1b"), "spec.sources[0].config.a/b");
+        assert_eq!(super::display(&doc, ""), "");
+        assert_eq!(super::tokens("/a~0b/c~1d"), vec!["a~b", "c/d"]);
+    }
+
+    #[test]
+    fn hides_sensitive_values() {
+        assert_eq!(super::show_value("/spec/config/password", &json!("hunter2")), "(value hidden)");
+        assert_eq!(super::show_value("/spec/replicas", &json!("three")), "\"three\"");
+    }
+}

@@ -1,0 +1,76 @@
+//! Rules of RivvenCluster.
+use super::super::context::{RuleContext, WithHint};
+use super::super::quantity;
+use super::common;
+use crate::model::cluster::BrokerConfig;
+use crate::model::RivvenCluster;
+
+/// Longest cluster name: `rivven-{name}` StatefulSet pods carry a `controller-revision-hash`
+/// label of `{statefulset}-{10 chars}`, which must fit in 63 characters.
+pub const MAX_NAME_LEN: usize = 63 - "rivven-".len() - 11;
+
+/// Checks one cluster.
+pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
+    let spec = &cluster.spec;
+    common::object_name(ctx, cluster.name(), MAX_NAME_LEN, "StatefulSet `rivven-{name}` (with its revision-hash label)");
+    common::version(ctx, &spec.version);
+    common::resources(ctx, spec.pod.resources.as_ref());
+    common::tls(ctx, &spec.tls, "the brokers");
+    broker_config(ctx, &spec.config, spec.replicas);
+
+    if quantity::parse(&spec.storage.size).is_none_or(|v| v <= 0.0) {
+        ctx.error("cluster/storage-size", "/spec/storage/size", format!("`{}` is not a positive Kubernetes quantity", spec.storage.size))
+            .with_hint("write e.g. `10Gi`");
+    }
+    if spec.replicas > 1 {
+        ctx.warning(
+            "rivven/cluster-mode",
+            "/spec/replicas",
+            format!("{} brokers need rivvend's cluster mode, which cannot start in Rivven 0.0.22", spec.replicas),
+        )
+        .with_hint("every `--mode cluster` node exits with `Failed to open redb: Is a directory (os error 21)`; use `replicas: 1` until a fixed release");
+        if spec.cluster_auth_secret_ref.is_none() {
+            ctx.warning("cluster/auth-secret", "/spec/replicas", format!("cluster mode needs a token: the pods will read key `token` of Secret `rivven-{}-cluster-auth`, which you must create", cluster.name()))
+                .with_hint("set `clusterAuthSecretRef` to name your own Secret; rivven-render never writes secret values");
+        }
+    }
+    if spec.metrics.port != crate::model::common::MetricsSpec::default().port {
+        ctx.warning("rivven/metrics-port", "/spec/metrics/port", "rivvend 0.0.22 serves metrics only on its API port (9094, path /metrics); `metrics.port` is not used");
+    }
+}
+
+fn broker_config(ctx: &mut RuleContext<'_>, config: &BrokerConfig, replicas: u32) {
+    if config.min_insync_replicas > config.default_replication_factor {
+        ctx.error(
+            "cluster/min-isr",
+            "/spec/config/minInsyncReplicas",
+            format!("minInsyncReplicas ({}) exceeds defaultReplicationFactor ({})", config.min_insync_replicas, config.default_replication_factor),
+        )
+        .with_hint("rivvend refuses to start when --min-isr is greater than --replication-factor");
+    }
+    if u32::from(config.default_replication_factor) > replicas {
+        ctx.error(
+            "cluster/replication-factor",
+            "/spec/config/defaultReplicationFactor",
+            format!("defaultReplicationFactor ({}) exceeds the number of brokers ({replicas})", config.default_replication_factor),
+        );
+    }
+    if config.raft_election_min_ms <= config.raft_heartbeat_ms {
+        ctx.error(
+            "cluster/raft-timing",
+            "/spec/config/raftElectionMinMs",
+            format!("the Raft election timeout ({} ms) must be greater than the heartbeat interval ({} ms)", config.raft_election_min_ms, config.raft_heartbeat_ms),
+        );
+    }
+    if config.raft_election_max_ms < config.raft_election_min_ms {
+        ctx.error(
+            "cluster/raft-timing",
+            "/spec/config/raftElectionMaxMs",
+            format!("raftElectionMaxMs ({}) is below raftElectionMinMs ({})", config.raft_election_max_ms, config.raft_election_min_ms),
+        );
+    }
+    if config.log_retention_hours != BrokerConfig::default().log_retention_hours {
+        ctx.warning("rivven/no-flag", "/spec/config/logRetentionHours", "rivvend 0.0.22 has no broker-wide retention setting; this value is not applied")
+            .with_hint("set `config.retentionMs` on each RivvenTopic instead");
+    }
+}

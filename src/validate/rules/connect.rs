@@ -1,0 +1,112 @@
+//! Rules of RivvenConnect, including the connector rules: each known connector type's generic
+//! `config` is checked against the schema of its typed form.
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::super::context::{RuleContext, WithHint};
+use super::super::schema_check::CompiledSchema;
+use super::common;
+use crate::model::connectors::registry::{self, Direction};
+use crate::model::RivvenConnect;
+
+/// Longest connect name: Service `rivven-connect-{name}` is a DNS label.
+pub const MAX_NAME_LEN: usize = 63 - "rivven-connect-".len();
+
+/// Checks one connect resource (typed; the document passed schema validation).
+pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
+    let spec = &connect.spec;
+    common::object_name(ctx, connect.name(), MAX_NAME_LEN, "Service `rivven-connect-{name}`");
+    common::version(ctx, &spec.version);
+    common::resources(ctx, spec.pod.resources.as_ref());
+    common::tls(ctx, &spec.tls, "the workers' broker connection");
+
+    unique_names(ctx, "sources", spec.sources.iter().map(|s| s.name.as_str()));
+    unique_names(ctx, "sinks", spec.sinks.iter().map(|s| s.name.as_str()));
+    for (i, source) in spec.sources.iter().enumerate() {
+        typed_forms(ctx, &format!("/spec/sources/{i}"), Direction::Source, &source.connector, source.typed.set_fields(), !source.config.is_empty());
+    }
+    for (i, sink) in spec.sinks.iter().enumerate() {
+        typed_forms(ctx, &format!("/spec/sinks/{i}"), Direction::Sink, &sink.connector, sink.typed.set_fields(), !sink.config.is_empty());
+    }
+
+    let active_sources = spec.sources.iter().filter(|s| s.enabled).count();
+    if spec.replicas > 1 && active_sources > 0 {
+        ctx.warning("connect/replicated-sources", "/spec/replicas", format!("{} workers without distributed mode each run every source: {active_sources} source(s) would run {} times", spec.replicas, spec.replicas))
+            .with_hint("use `replicas: 1` for sources, or split sinks into their own RivvenConnect");
+    }
+    if !spec.settings.health.enabled {
+        ctx.warning("connect/health-forced", "/spec/settings/health/enabled", "the health endpoint stays enabled in the rendered config: the pods' liveness probe needs its /live path");
+    }
+    let retry = &spec.settings.retry;
+    if retry.max_backoff_ms < retry.initial_backoff_ms {
+        ctx.error("connect/retry-backoff", "/spec/settings/retry/maxBackoffMs", format!("maxBackoffMs ({}) is below initialBackoffMs ({})", retry.max_backoff_ms, retry.initial_backoff_ms));
+    }
+    if spec.settings.health.port == spec.settings.metrics.port && spec.settings.metrics.enabled {
+        ctx.error("connect/port-clash", "/spec/settings/metrics/port", format!("the metrics port {} is also the health port", spec.settings.metrics.port));
+    }
+}
+
+fn unique_names<'a>(ctx: &mut RuleContext<'_>, list: &str, names: impl Iterator<Item = &'a str>) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if let Some(first) = seen.insert(name, i) {
+            seen.insert(name, first);
+            ctx.error("connect/duplicate-name", &format!("/spec/{list}/{i}/name"), format!("a connector named `{name}` is already listed in `{list}` (item {first})"))
+                .with_hint("connector names must be unique within a RivvenConnect");
+        }
+    }
+}
+
+/// The typed form must match the connector type, and only one may be given.
+fn typed_forms(ctx: &mut RuleContext<'_>, pointer: &str, direction: Direction, connector: &str, set: Vec<&'static str>, has_config: bool) {
+    let known = registry::lookup(direction, connector);
+    if set.len() > 1 {
+        ctx.error("connector/several-typed", pointer, format!("only one typed configuration may be given, found {}", set.join(", ")));
+    }
+    for field in &set {
+        let matches = known.is_some_and(|k| k.typed_field == *field);
+        if !matches {
+            let owner = registry::by_typed_field(direction, field).map(|k| k.types[0]).unwrap_or("another connector");
+            let hint = match known {
+                Some(k) => format!("`connector: {connector}` takes `{}`", k.typed_field),
+                None => format!("`{connector}` is a custom connector: configure it through `config`"),
+            };
+            ctx.error("connector/typed-mismatch", &format!("{pointer}/{field}"), format!("`{field}` configures `{owner}`, but this connector is `{connector}`"))
+                .with_hint(hint);
+        }
+        if has_config && matches {
+            ctx.error("connector/typed-and-config", &format!("{pointer}/config"), format!("give the configuration either as `{field}` or as `config`, not both"));
+        }
+    }
+}
+
+/// Checks the generic `config` of every known connector against its typed schema. Works on the
+/// raw document, so it reports even when other parts of the document are invalid.
+pub fn check_configs(doc: &crate::load::Document, out: &mut Vec<crate::diagnostics::Diagnostic>) {
+    for (list, direction) in [("sources", Direction::Source), ("sinks", Direction::Sink)] {
+        let Some(items) = doc.value.pointer(&format!("/spec/{list}")).and_then(Value::as_array) else { continue };
+        for (i, item) in items.iter().enumerate() {
+            let (Some(connector), Some(config)) = (item.get("connector").and_then(Value::as_str), item.get("config")) else { continue };
+            if !config.is_object() {
+                continue; // the document schema reports the type
+            }
+            if let Some(known) = registry::lookup(direction, connector) {
+                let schema = connector_schema(direction, known.typed_field);
+                schema.check(doc, config, &format!("/spec/{list}/{i}/config"), out);
+            }
+        }
+    }
+}
+
+fn connector_schema(direction: Direction, typed_field: &'static str) -> &'static CompiledSchema {
+    static SCHEMAS: OnceLock<BTreeMap<(bool, &'static str), CompiledSchema>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        registry::all()
+            .iter()
+            .map(|k| ((k.direction == Direction::Source, k.typed_field), CompiledSchema::new(crate::schema::strict((k.schema)()))))
+            .collect()
+    });
+    &schemas[&(direction == Direction::Source, typed_field)]
+}

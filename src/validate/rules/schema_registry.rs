@@ -1,0 +1,76 @@
+//! Rules of RivvenSchemaRegistry.
+use super::super::context::{RuleContext, WithHint};
+use super::common;
+use crate::model::schema_registry::{AuthMethod, CompatibilitySpec, FormatsSpec, RegistryServerSpec, StorageMode};
+use crate::model::RivvenSchemaRegistry;
+
+/// Longest registry name: Service `rivven-schema-{name}` is a DNS label.
+pub const MAX_NAME_LEN: usize = 63 - "rivven-schema-".len();
+
+/// Checks one registry.
+pub fn check(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
+    let spec = &registry.spec;
+    common::object_name(ctx, registry.name(), MAX_NAME_LEN, "Service `rivven-schema-{name}`");
+    common::version(ctx, &spec.version);
+    common::resources(ctx, spec.pod.resources.as_ref());
+    common::tls(ctx, &spec.tls, "the registry");
+
+    if spec.server.bind_address.parse::<std::net::IpAddr>().is_err() {
+        ctx.error("registry/bind-address", "/spec/server/bindAddress", format!("`{}` is not an IP address", spec.server.bind_address))
+            .with_hint("rivven-schema binds an IP address such as `0.0.0.0`");
+    }
+    let defaults = RegistryServerSpec::default();
+    if spec.server.request_timeout_ms != defaults.request_timeout_ms {
+        ctx.warning("rivven/no-flag", "/spec/server/requestTimeoutMs", "rivven-schema 0.0.22 has no request timeout setting; this value is not applied");
+    }
+    if spec.server.cors_enabled != defaults.cors_enabled {
+        ctx.warning("rivven/no-flag", "/spec/server/corsEnabled", "rivven-schema 0.0.22 has no CORS setting; this value is not applied");
+    }
+    if spec.storage.mode == StorageMode::Broker {
+        ctx.warning("rivven/registry-memory-only", "/spec/storage/mode", "rivven-schema 0.0.22 keeps schemas in memory only: they are lost when a pod restarts")
+            .with_hint("set `storage.mode: memory` to say so explicitly; broker-backed storage exists only in the library");
+    }
+    if spec.replicas > 1 {
+        ctx.warning("rivven/registry-replicas", "/spec/replicas", format!("{} replicas of rivven-schema 0.0.22 are independent in-memory registries that hand out diverging schema ids", spec.replicas))
+            .with_hint("use `replicas: 1`");
+    }
+    auth(ctx, registry);
+    if spec.metrics.service_monitor_enabled {
+        ctx.warning("rivven/no-metrics", "/spec/metrics/serviceMonitorEnabled", "rivven-schema 0.0.22 serves no metrics endpoint; no ServiceMonitor is rendered");
+    }
+    if spec.formats != FormatsSpec::default() {
+        ctx.warning("rivven/no-flag", "/spec/formats", "rivven-schema 0.0.22 accepts every format; turning formats off is not applied");
+    }
+    if spec.compatibility != CompatibilitySpec::default() {
+        ctx.note("registry/compatibility-plan", "/spec/compatibility", "rivven-schema ignores --compatibility: these levels go into the registry plan that the in-cluster companion applies through the registry's API");
+    }
+    if let Some(external) = &spec.external_registry {
+        if external.enabled {
+            if external.registry_url.as_deref().unwrap_or("").is_empty() {
+                ctx.error("registry/external-url", "/spec/externalRegistry", "`externalRegistry.enabled` needs `registryUrl`");
+            }
+            ctx.warning("rivven/no-flag", "/spec/externalRegistry/enabled", "rivven-schema 0.0.22 cannot synchronise with an external registry; this is not applied");
+        }
+    }
+}
+
+fn auth(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
+    let auth = &registry.spec.auth;
+    if !auth.enabled {
+        return;
+    }
+    match auth.method {
+        AuthMethod::Basic if auth.users.is_empty() => {
+            ctx.error("registry/auth-users", "/spec/auth", "`auth.method: basic` needs at least one entry in `auth.users`");
+        }
+        AuthMethod::Jwt if auth.jwt.is_none() => {
+            ctx.error("registry/auth-jwt", "/spec/auth/method", "`auth.method: jwt` needs an `auth.jwt` section");
+        }
+        AuthMethod::Cedar if auth.cedar.is_none() => {
+            ctx.error("registry/auth-cedar", "/spec/auth/method", "`auth.method: cedar` needs an `auth.cedar` section");
+        }
+        _ => {}
+    }
+    ctx.warning("rivven/auth-unsupported", "/spec/auth/enabled", "rivven-schema 0.0.22 has no authentication: the registry will accept every client")
+        .with_hint("restrict access with a NetworkPolicy until authentication is available");
+}

@@ -1,0 +1,31 @@
+//! Rules of RivvenTopic.
+use super::super::context::{RuleContext, WithHint};
+use crate::model::RivvenTopic;
+
+/// Checks one topic.
+pub fn check(ctx: &mut RuleContext<'_>, topic: &RivvenTopic) {
+    let spec = &topic.spec;
+    let name = spec.broker_topic_name(topic.name());
+    let valid = name.len() <= 255
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !valid {
+        let pointer = if spec.topic_name.is_some() { "/spec/topicName" } else { "/metadata/name" };
+        ctx.error("topic/name", pointer, format!("`{name}` is not a valid broker topic name"))
+            .with_hint("topic names match ^[A-Za-z0-9][A-Za-z0-9._-]*$ and have at most 255 characters");
+    }
+    if let Some(min_isr) = spec.config.min_insync_replicas {
+        if min_isr > spec.replication_factor {
+            ctx.error(
+                "topic/min-isr",
+                "/spec/config/minInsyncReplicas",
+                format!("minInsyncReplicas ({min_isr}) exceeds replicationFactor ({})", spec.replication_factor),
+            )
+            .with_hint("no write could ever be acknowledged");
+        }
+    }
+    if !spec.acls.is_empty() {
+        ctx.warning("rivven/acls-unsupported", "/spec/acls", "Rivven 0.0.22 cannot provision ACLs; these entries are not applied")
+            .with_hint("rivvend runs with --no-require-auth because 0.0.22 cannot create users");
+    }
+}
