@@ -102,24 +102,8 @@ fn readme_configs() -> Vec<(Direction, &'static str, Value)> {
     ]
 }
 
-/// What the schema layer does: every object schema with `properties` rejects unknown keys.
-fn close_objects(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
-                map.insert("additionalProperties".into(), Value::Bool(false));
-            }
-            map.values_mut().for_each(close_objects);
-        }
-        Value::Array(items) => items.iter_mut().for_each(close_objects),
-        _ => {}
-    }
-}
-
 fn closed_schema(direction: Direction, connector: &str) -> Value {
-    let mut schema = (lookup(direction, connector).unwrap().schema)();
-    close_objects(&mut schema);
-    schema
+    crate::schema::strict((lookup(direction, connector).unwrap().schema)())
 }
 
 fn errors(schema: &Value, instance: &Value) -> Vec<String> {
@@ -236,8 +220,46 @@ fn roundtrips_are_identity() {
 #[test]
 fn every_known_schema_compiles() {
     for k in all() {
-        let mut schema = (k.schema)();
-        close_objects(&mut schema);
+        let schema = crate::schema::strict((k.schema)());
         jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{:?}: {e}", k.types));
     }
+}
+
+/// The typed forms sit flattened next to `connector` in a connector spec, beside `config`.
+#[test]
+fn typed_forms_in_connector_specs() {
+    use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
+    let source = json!({
+        "name": "pg", "connector": "postgres-cdc", "topic": "cdc.events",
+        "postgresCdc": {"slotName": "s", "tables": [{"table": "orders"}]}
+    });
+    let spec: SourceConnectorSpec = serde_json::from_value(source.clone()).unwrap();
+    assert_eq!(spec.typed.set_fields(), ["postgresCdc"]);
+    assert!(spec.config.is_empty());
+    let (field, value) = spec.typed.to_value().unwrap();
+    assert_eq!((field, &value["slotName"], &value["snapshotMode"]), ("postgresCdc", &json!("s"), &json!("initial")));
+    let again: SourceConnectorSpec = serde_json::from_value(serde_json::to_value(&spec).unwrap()).unwrap();
+    assert_eq!(again, spec);
+
+    let sink = json!({
+        "name": "out", "connector": "stdout", "topics": ["t"], "consumerGroup": "g",
+        "config": readme_stdout_config()
+    });
+    let spec: SinkConnectorSpec = serde_json::from_value(sink.clone()).unwrap();
+    assert!(spec.typed.set_fields().is_empty());
+    assert_eq!(spec.config["format"], "json");
+
+    // The document schema accepts both forms and rejects unknown keys inside the typed form.
+    let schema = crate::schema::document_schema(crate::model::Kind::Connect);
+    let doc = |sources: Value, sinks: Value| {
+        json!({
+            "apiVersion": crate::model::API_VERSION, "kind": "RivvenConnect", "metadata": {"name": "c"},
+            "spec": {"clusterRef": {"name": "p"}, "sources": sources, "sinks": sinks}
+        })
+    };
+    let typed_sink = json!({"name": "s3", "connector": "s3", "topics": ["t"], "consumerGroup": "g",
+        "s3": readme_s3_config()});
+    assert_eq!(errors(&schema, &doc(json!([source]), json!([sink, typed_sink]))), Vec::<String>::new());
+    let bad = json!({"name": "pg", "connector": "postgres-cdc", "topic": "t", "postgresCdc": {"slotNmae": "s"}});
+    assert!(!errors(&schema, &doc(json!([bad]), json!([]))).is_empty());
 }
