@@ -5,8 +5,7 @@ use clap::Args;
 
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::model::Kind;
-use crate::output::yaml;
-use crate::schema;
+use crate::schema::{crd_stream, schema_file_name, schema_file_text};
 
 /// Arguments of `schemas`.
 #[derive(Args, Debug)]
@@ -19,23 +18,6 @@ pub struct SchemasArgs {
 /// Arguments of `crd`.
 #[derive(Args, Debug)]
 pub struct CrdArgs {}
-
-/// File name of a kind's schema.
-pub fn schema_file_name(kind: Kind) -> String {
-    format!("{}.json", kind.name().to_ascii_lowercase())
-}
-
-/// The text of a kind's schema file.
-pub fn schema_file_text(kind: Kind) -> String {
-    let mut text = serde_json::to_string_pretty(&schema::document_schema(kind)).expect("a schema serializes");
-    text.push('\n');
-    text
-}
-
-/// The four CRDs as one YAML stream.
-pub fn crd_stream() -> String {
-    Kind::ALL.iter().map(|k| format!("---\n{}", yaml::to_string(&schema::crd::crd(*k)))).collect()
-}
 
 /// Runs `schemas`.
 pub fn run_schemas(args: &SchemasArgs) -> u8 {

@@ -12,7 +12,6 @@ use super::{Rivven, DEFAULT_RIVVEN_VERSION};
 #[serde(rename_all = "camelCase", default)]
 pub struct RivvenConnectSpec {
     /// The RivvenCluster the connectors read from and write to.
-    #[schemars(required)]
     pub cluster_ref: ClusterRef,
     /// Number of workers. Without distributed mode every worker runs every source, so validation
     /// warns above 1 when sources are configured.

@@ -109,7 +109,7 @@ impl Kind {
     /// Short names, chosen to collide with no built-in kind (`rc` is ReplicationController).
     pub fn short_names(self) -> &'static [&'static str] {
         match self {
-            Kind::Cluster => &["rvc", "rivvencluster"],
+            Kind::Cluster => &["rvc"],
             Kind::Connect => &["rvcn"],
             Kind::Topic => &["rvt"],
             Kind::SchemaRegistry => &["rvsr"],
@@ -121,6 +121,9 @@ impl Kind {
 pub trait KindSpec: JsonSchema + Serialize + for<'de> Deserialize<'de> {
     /// The kind this spec belongs to.
     const KIND: Kind;
+    /// Fields the schema requires although the Rust type defaults them (container-level
+    /// `#[serde(default)]` cannot mark single fields required).
+    const REQUIRED_FIELDS: &'static [&'static str] = &[];
 }
 
 impl KindSpec for RivvenClusterSpec {
@@ -128,10 +131,12 @@ impl KindSpec for RivvenClusterSpec {
 }
 impl KindSpec for RivvenConnectSpec {
     const KIND: Kind = Kind::Connect;
+    const REQUIRED_FIELDS: &'static [&'static str] = &["clusterRef"];
 }
 impl KindSpec for RivvenTopicSpec {
     const KIND: Kind = Kind::Topic;
 }
 impl KindSpec for RivvenSchemaRegistrySpec {
     const KIND: Kind = Kind::SchemaRegistry;
+    const REQUIRED_FIELDS: &'static [&'static str] = &["clusterRef"];
 }

@@ -12,7 +12,6 @@ use super::{Rivven, DEFAULT_RIVVEN_VERSION};
 #[serde(rename_all = "camelCase", default)]
 pub struct RivvenSchemaRegistrySpec {
     /// The RivvenCluster the registry belongs to (and stores schemas in, with `storage.mode: broker`).
-    #[schemars(required)]
     pub cluster_ref: ClusterRef,
     /// Number of registry replicas. rivven-schema 0.0.22 keeps schemas in memory, so replicas do not
     /// share ids: validation warns above 1.

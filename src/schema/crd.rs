@@ -13,9 +13,8 @@ pub fn crd(kind: Kind) -> Value {
     let document = document_schema(kind);
     let defs = document.get("$defs").cloned().unwrap_or(Value::Null);
     let properties = &document["properties"];
-    let spec = structural(&properties["spec"], &defs, 0);
-    let status = structural(&properties["status"], &defs, 0);
-    let required = if kind == Kind::Cluster { json!([]) } else { json!(["spec"]) };
+    let spec = structural(&properties["spec"], &defs, 0, true);
+    let status = structural(&properties["status"], &defs, 0, true);
     json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -43,7 +42,6 @@ pub fn crd(kind: Kind) -> Value {
                 "schema": { "openAPIV3Schema": {
                     "description": document["description"],
                     "type": "object",
-                    "required": required,
                     "properties": {
                         "apiVersion": { "type": "string" },
                         "kind": { "type": "string" },
@@ -70,14 +68,16 @@ fn printer_columns(kind: Kind) -> Value {
     Value::Array(columns)
 }
 
-/// Rewrites a draft 2020-12 schema node into a structural OpenAPI v3 schema.
-fn structural(node: &Value, defs: &Value, depth: usize) -> Value {
+/// Rewrites a draft 2020-12 schema node into a structural OpenAPI v3 schema. Descriptions inside
+/// Kubernetes' own types (affinity, security contexts, ...) are dropped: they are long, documented
+/// upstream, and would push the CRDs past kubectl's 256 KiB last-applied annotation.
+fn structural(node: &Value, defs: &Value, depth: usize, describe: bool) -> Value {
     assert!(depth < 64, "schema nesting too deep (recursive type?)");
     let Some(map) = node.as_object() else { return json!({ "x-kubernetes-preserve-unknown-fields": true }) };
     if let Some(target) = map.get("$ref").and_then(Value::as_str) {
         let name = target.trim_start_matches("#/$defs/");
-        let mut resolved = structural(&defs[name], defs, depth + 1);
-        if let (Some(desc), Some(obj)) = (map.get("description"), resolved.as_object_mut()) {
+        let mut resolved = structural(&defs[name], defs, depth + 1, describe && !name.starts_with("io.k8s."));
+        if let (Some(desc), Some(obj), true) = (map.get("description"), resolved.as_object_mut(), describe) {
             obj.insert("description".into(), desc.clone());
         }
         return resolved;
@@ -86,10 +86,10 @@ fn structural(node: &Value, defs: &Value, depth: usize) -> Value {
         // `Option<T>`: anyOf [T, null] -> T, nullable.
         let non_null: Vec<&Value> = branches.iter().filter(|b| b.get("type") != Some(&json!("null"))).collect();
         if let [only] = non_null.as_slice() {
-            let mut inner = structural(only, defs, depth + 1);
+            let mut inner = structural(only, defs, depth + 1, describe);
             if let Some(obj) = inner.as_object_mut() {
                 obj.insert("nullable".into(), Value::Bool(true));
-                if let Some(desc) = map.get("description") {
+                if let (Some(desc), true) = (map.get("description"), describe) {
                     obj.insert("description".into(), desc.clone());
                 }
             }
@@ -99,7 +99,14 @@ fn structural(node: &Value, defs: &Value, depth: usize) -> Value {
     let mut out = Map::new();
     for (key, value) in map {
         match key.as_str() {
-            "description" | "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "minLength" | "maxLength" | "pattern"
+            "description" if !describe => {}
+            // OpenAPI v3 (unlike draft 2020-12) writes exclusive bounds as a flag beside the bound.
+            "exclusiveMinimum" | "exclusiveMaximum" if value.is_number() => {
+                let bound = if key == "exclusiveMinimum" { "minimum" } else { "maximum" };
+                out.insert(bound.into(), value.clone());
+                out.insert(key.clone(), Value::Bool(true));
+            }
+            "description" | "minimum" | "maximum" | "minLength" | "maxLength" | "pattern"
             | "minItems" | "maxItems" | "uniqueItems" | "required" | "x-kubernetes-int-or-string" => {
                 out.insert(key.clone(), value.clone());
             }
@@ -130,14 +137,14 @@ fn structural(node: &Value, defs: &Value, depth: usize) -> Value {
             },
             "properties" => {
                 let props: Map<String, Value> =
-                    value.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), structural(v, defs, depth + 1))).collect();
+                    value.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), structural(v, defs, depth + 1, describe))).collect();
                 out.insert(key.clone(), Value::Object(props));
             }
             "items" => {
-                out.insert(key.clone(), structural(value, defs, depth + 1));
+                out.insert(key.clone(), structural(value, defs, depth + 1, describe));
             }
             "additionalProperties" if value.is_object() => {
-                out.insert(key.clone(), structural(value, defs, depth + 1));
+                out.insert(key.clone(), structural(value, defs, depth + 1, describe));
             }
             _ => {} // defaults, titles, `additionalProperties: false`, `$schema`, ...
         }

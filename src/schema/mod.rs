@@ -8,6 +8,23 @@ use crate::model::{RivvenClusterSpec, RivvenConnectSpec, RivvenSchemaRegistrySpe
 
 pub mod crd;
 
+/// File name of a kind's schema.
+pub fn schema_file_name(kind: Kind) -> String {
+    format!("{}.json", kind.name().to_ascii_lowercase())
+}
+
+/// The text of a kind's schema file.
+pub fn schema_file_text(kind: Kind) -> String {
+    let mut text = serde_json::to_string_pretty(&document_schema(kind)).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+/// The four CRDs as one YAML stream.
+pub fn crd_stream() -> String {
+    Kind::ALL.iter().map(|k| format!("---\n{}", crate::output::yaml::to_string(&crd::crd(*k)))).collect()
+}
+
 /// The JSON Schema (draft 2020-12) of a whole document of `kind`.
 pub fn document_schema(kind: Kind) -> Value {
     match kind {
@@ -30,7 +47,13 @@ fn document_schema_for<S: KindSpec>() -> Value {
     let metadata = generator.subschema_for::<ObjectMeta>().to_value();
     let spec = generator.subschema_for::<S>().to_value();
     let status = generator.subschema_for::<ResourceStatus>().to_value();
-    let defs: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
+    let mut defs: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
+    let spec_name = spec.get("$ref").and_then(Value::as_str).map(|r| r.trim_start_matches("#/$defs/").to_owned());
+    if let Some(Value::Object(spec_def)) = spec_name.and_then(|n| defs.get_mut(&n)) {
+        if !S::REQUIRED_FIELDS.is_empty() {
+            spec_def.insert("required".into(), json!(S::REQUIRED_FIELDS));
+        }
+    }
     let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": format!("https://rivven.hupe1980.github.io/schemas/v1alpha1/{}.json", kind.name().to_ascii_lowercase()),
