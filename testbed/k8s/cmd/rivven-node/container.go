@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -375,7 +376,8 @@ func tailLog(path string, lines, maxBytes int) string {
 	}
 	buf := make([]byte, size-start)
 	_, _ = f.ReadAt(buf, start)
-	parts := strings.Split(strings.TrimRight(string(buf), "\n"), "\n")
+	text := ansiEscape.ReplaceAllString(string(buf), "") // rivvend colours its logs even into files
+	parts := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	if start > 0 && len(parts) > 1 {
 		parts = parts[1:] // first line was cut
 	}
@@ -384,3 +386,5 @@ func tailLog(path string, lines, maxBytes int) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")

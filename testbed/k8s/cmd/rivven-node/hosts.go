@@ -10,21 +10,21 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
 // hostsTable stands in for cluster DNS: there is no DNS server and no kube-proxy on the testbed, so
 // every pod gets a generated /etc/hosts (bind-mounted over its own) that maps Service names to a
-// ready endpoint's pod IP and headless per-pod names to pod IPs. Files are rewritten in place
+// ready endpoint's pod IP and headless per-pod names to pod IPs. Endpoints are computed from the
+// Services' selectors and ready pods, as the EndpointSlice controller would: the API server refuses
+// loopback addresses in EndpointSlices, and pod IPs here are loopback. Files are rewritten in place
 // (same inode) because a bind-mounted file keeps pointing at the inode it was mounted from.
 type hostsTable struct {
 	services  corelisters.ServiceLister
-	slices    discoverylisters.EndpointSliceLister
+	podLister corelisters.PodLister
 	mu        sync.Mutex
 	pods      map[*podWorker]string // worker -> last written content
 	changed   chan struct{}
@@ -34,7 +34,7 @@ type hostsTable struct {
 func newHostsTable(f informers.SharedInformerFactory) *hostsTable {
 	h := &hostsTable{
 		services: f.Core().V1().Services().Lister(),
-		slices:   f.Discovery().V1().EndpointSlices().Lister(),
+		podLister: f.Core().V1().Pods().Lister(),
 		pods:     map[*podWorker]string{},
 		changed:  make(chan struct{}, 1),
 	}
@@ -44,7 +44,7 @@ func newHostsTable(f informers.SharedInformerFactory) *hostsTable {
 		DeleteFunc: func(any) { h.poke() },
 	}
 	si := f.Core().V1().Services().Informer()
-	ei := f.Discovery().V1().EndpointSlices().Informer()
+	ei := f.Core().V1().Pods().Informer()
 	_, _ = si.AddEventHandler(poke)
 	_, _ = ei.AddEventHandler(poke)
 	h.hasSynced = func() bool { return si.HasSynced() && ei.HasSynced() }
@@ -121,20 +121,19 @@ func (h *hostsTable) serviceEntries() []hostsEntry {
 		if svc.Spec.Type == v1.ServiceTypeExternalName {
 			continue
 		}
-		sel, _ := labels.Parse(discoveryv1.LabelServiceName + "=" + svc.Name)
-		slices, _ := h.slices.EndpointSlices(svc.Namespace).List(sel)
+		if len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		pods, _ := h.podLister.Pods(svc.Namespace).List(labels.SelectorFromSet(svc.Spec.Selector))
 		var ips []string
 		perPod := map[string]string{}
-		for _, sl := range slices {
-			for _, ep := range sl.Endpoints {
-				ready := ep.Conditions.Ready == nil || *ep.Conditions.Ready
-				if (!ready && !svc.Spec.PublishNotReadyAddresses) || len(ep.Addresses) == 0 {
-					continue
-				}
-				ips = append(ips, ep.Addresses[0])
-				if ep.Hostname != nil && *ep.Hostname != "" {
-					perPod[*ep.Hostname] = ep.Addresses[0]
-				}
+		for _, p := range pods {
+			if p.Status.PodIP == "" || p.DeletionTimestamp != nil || (!isPodReady(p) && !svc.Spec.PublishNotReadyAddresses) {
+				continue
+			}
+			ips = append(ips, p.Status.PodIP)
+			if p.Spec.Subdomain == svc.Name && svc.Namespace == p.Namespace {
+				perPod[podHostname(p)] = p.Status.PodIP
 			}
 		}
 		sort.Strings(ips)
@@ -186,4 +185,13 @@ func podHostname(pod *v1.Pod) string {
 		name = name[:63]
 	}
 	return name
+}
+
+func isPodReady(p *v1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == v1.PodReady {
+			return c.Status == v1.ConditionTrue
+		}
+	}
+	return false
 }

@@ -297,12 +297,37 @@ func (a *agent) nodeStatus(prev *v1.NodeStatus) v1.NodeStatus {
 
 func (a *agent) registerNode(ctx context.Context) error {
 	node := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: a.nodeName, Labels: map[string]string{
-		"kubernetes.io/hostname": a.nodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": runtime.GOARCH,
-		"node-role.kubernetes.io/testbed": ""}}}
+		"kubernetes.io/hostname": a.nodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": runtime.GOARCH}}}
 	if _, err := a.node.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	return a.updateNodeStatus(ctx)
+	if err := a.updateNodeStatus(ctx); err != nil {
+		return err
+	}
+	return a.removeNotReadyTaint(ctx)
+}
+
+// removeNotReadyTaint does the node lifecycle controller's part: the API server taints every new
+// Node not-ready, and NodeRestriction (rightly) forbids a node to edit its own taints.
+func (a *agent) removeNotReadyTaint(ctx context.Context) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		n, err := a.admin.CoreV1().Nodes().Get(ctx, a.nodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		var kept []v1.Taint
+		for _, t := range n.Spec.Taints {
+			if t.Key != v1.TaintNodeNotReady && t.Key != v1.TaintNodeUnreachable {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) == len(n.Spec.Taints) {
+			return nil
+		}
+		n.Spec.Taints = kept
+		_, err = a.admin.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
+		return err
+	})
 }
 
 func (a *agent) updateNodeStatus(ctx context.Context) error {
