@@ -7,5 +7,7 @@ pub mod diagnostics;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod render;
+pub mod rivven;
 pub mod schema;
 pub mod validate;

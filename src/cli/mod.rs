@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostics::{human, json, Diagnostics, Severity};
 use crate::load::source::SourceSet;
 
+mod render;
 mod schemas;
 mod validate;
 
@@ -28,6 +29,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Render Rivven resources into Kubernetes manifests (a directory, or a stream with `-o -`).
+    Render(render::RenderArgs),
     /// Check Rivven resources against their schemas and rules; report every finding at once.
     Validate(validate::ValidateArgs),
     /// Write the JSON Schema of each kind (for validation in editors and CI).
@@ -74,6 +77,7 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
+        Command::Render(args) => render::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Schemas(args) => schemas::run_schemas(&args),
         Command::Crd(args) => schemas::run_crd(&args),

@@ -131,18 +131,25 @@ fn read(path: &Path) -> Result<(String, String), InputError> {
 pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadOptions, diagnostics: &mut Diagnostics) {
     let file = loaded.sources.add(name, text);
     let source = loaded.sources.get(file);
-    if source.text.trim().is_empty() {
+    let empty = |diagnostics: &mut Diagnostics| {
         diagnostics.push(
             Diagnostic::warning("load/empty-file", "the file holds no document")
                 .at(Some(Location { file, bytes: 0..0 }))
                 .hint("remove the file or add a Rivven resource to it"),
         );
+    };
+    if source.text.trim().is_empty() {
+        empty(diagnostics);
         return;
     }
     let docs = match MarkedYaml::load_from_str(&source.text) {
         Ok(docs) => docs,
         Err(e) => {
-            let byte = source.byte_of_char(e.marker().index());
+            let mut byte = source.byte_of_char(e.marker().index());
+            if e.info().contains("tab") {
+                // saphyr marks the character after the tabs; point at the first tab of the run
+                byte -= source.text[..byte].bytes().rev().take_while(|&b| b == b'\t').count();
+            }
             let end = (byte + 1).min(source.text.len()).max(byte);
             diagnostics.push(
                 Diagnostic::error("load/yaml-syntax", format!("invalid YAML: {}", e.info()))
@@ -152,15 +159,18 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
             return;
         }
     };
+    let mut any_document = false;
     for (index_in_file, doc) in docs.iter().enumerate() {
         let mut spans = SpanIndex::default();
         let value = match tree::convert(doc, source, &mut spans) {
             Ok(value) => value,
             Err((message, bytes)) => {
+                any_document = true;
                 diagnostics.push(Diagnostic::error("load/yaml-value", message).at(Some(Location { file, bytes })));
                 continue;
             }
         };
+        any_document |= !value.is_null();
         let doc_location = spans.get("").map(|s| Location { file, bytes: s.value.clone() });
         match route(&value, options) {
             Route::Empty => {}
@@ -172,6 +182,9 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
                 diagnostics.push(d.at(location.or(doc_location)).path(path));
             }
         }
+    }
+    if !any_document {
+        empty(diagnostics); // only comments, or only `---` separators
     }
 }
 

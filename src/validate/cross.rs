@@ -20,7 +20,7 @@ pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>
         let ns = r.namespace.as_deref().or(owner_ns);
         clusters.get(&(ns, r.name.as_str())).copied()
     };
-    let mut broker_topics: HashMap<(Ns<'_>, &str, &str), &str> = HashMap::new();
+    let mut broker_topics: HashMap<(Ns<'_>, &str, &str), (Ns<'_>, &str)> = HashMap::new();
     for topic in &validated.topics {
         let mut ctx = RuleContext { doc: &docs[topic.doc], out };
         let Some(cluster) = resolve(topic.resource.namespace(), &topic.resource.spec.cluster_ref) else {
@@ -33,8 +33,13 @@ pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>
         }
         let broker_name = spec.broker_topic_name(topic.resource.name());
         let key = (cluster.resource.namespace(), cluster.resource.name(), broker_name);
-        if let Some(first) = broker_topics.insert(key, topic.resource.name()) {
+        let this = (topic.resource.namespace(), topic.resource.name());
+        if let Some(first) = broker_topics.insert(key, this) {
             broker_topics.insert(key, first);
+            if first == this {
+                continue; // the same resource twice: `ref/duplicate-resource` reports it
+            }
+            let first = first.1;
             let pointer = if spec.topic_name.is_some() { "/spec/topicName" } else { "/metadata/name" };
             ctx.error("topic/collision", pointer, format!("RivvenTopic `{first}` already manages broker topic `{broker_name}` on cluster `{}`", cluster.resource.name()))
                 .with_hint("each broker topic must be described by exactly one RivvenTopic");

@@ -67,7 +67,7 @@ impl CompiledSchema {
                     Diagnostic::error("schema/required", format!("missing required field `{name}`"))
                         .at(doc.key_location(&pointer))
                         .path(paths::display(&doc.value, &paths::join(&pointer, name)))
-                        .hint(format!("add `{name}` under `{}`", display_or_root(&doc.value, &pointer))),
+                        .hint(format!("add `{name}` {}", display_or_root(&doc.value, &pointer))),
                 );
             }
             ValidationErrorKind::Type { kind } => {
@@ -76,12 +76,15 @@ impl CompiledSchema {
                     TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
                 };
                 let expected = expected.replace("object", "mapping").replace("array", "list");
-                let mut d = at_value(Diagnostic::error(
-                    "schema/type",
-                    format!("expected {expected}, found {} {}", paths::type_name(value), paths::show_value(&pointer, value)),
-                ));
-                if let (Value::String(s), true) = (value, expected.contains("integer") || expected.contains("boolean") || expected.contains("number")) {
-                    d = d.hint(format!("write the value without quotes, e.g. `{}`", if s.is_empty() { "0" } else { s }));
+                let found = match value {
+                    Value::Array(_) | Value::Object(_) => paths::show_value(&pointer, value),
+                    _ => format!("{} {}", paths::type_name(value), paths::show_value(&pointer, value)),
+                };
+                let mut d = at_value(Diagnostic::error("schema/type", format!("expected {expected}, found {found}")));
+                if let Value::String(s) = value {
+                    if let Some(hint) = unquote_hint(s, &expected) {
+                        d = d.hint(hint);
+                    }
                 } else if value.is_null() {
                     d = d.hint("the key has no value; give it one or remove the key");
                 }
@@ -149,6 +152,24 @@ fn is_null_branch(errors: &[ValidationError<'_>]) -> bool {
     matches!(errors, [e] if matches!(e.kind(), ValidationErrorKind::Type { kind: TypeKind::Single(t) } if t.to_string() == "null"))
 }
 
+/// A hint for a string where a number or boolean is expected, only when the text reads as one.
+fn unquote_hint(s: &str, expected: &str) -> Option<String> {
+    let text = s.trim();
+    let numeric = expected.contains("integer") || expected.contains("number");
+    if numeric && text.parse::<f64>().is_ok() {
+        return Some(format!("write the value without quotes, e.g. `{text}`"));
+    }
+    if expected.contains("boolean") {
+        if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+            return Some(format!("write the value without quotes, e.g. `{}`", text.to_ascii_lowercase()));
+        }
+        if ["yes", "no", "on", "off", "y", "n"].iter().any(|w| text.eq_ignore_ascii_case(w)) {
+            return Some(format!("YAML 1.2 reads `{text}` as a string: write `true` or `false`"));
+        }
+    }
+    None
+}
+
 fn range(word: &str, limit: &Value, pointer: &str, value: &Value) -> Diagnostic {
     Diagnostic::error("schema/range", format!("{} is out of range: it must be {word} {limit}", paths::show_value(pointer, value)))
 }
@@ -159,7 +180,7 @@ fn plain(value: &Value) -> String {
 
 fn display_or_root(doc: &Value, pointer: &str) -> String {
     let shown = paths::display(doc, pointer);
-    if shown.is_empty() { "the document root".into() } else { shown }
+    if shown.is_empty() { "at the top level of the document".into() } else { format!("under `{shown}`") }
 }
 
 fn abbreviate(names: &[String]) -> String {

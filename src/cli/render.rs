@@ -1,0 +1,79 @@
+//! `rivven-render render`.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{print_diagnostics, summary, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::{self, LoadOptions};
+use crate::{output, render, validate};
+
+/// Arguments of `render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output directory, or `-` for a YAML stream on standard output.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Remove files this tool wrote earlier for objects that are no longer rendered.
+    #[arg(long)]
+    clean: bool,
+}
+
+/// Runs `render`: nothing is written unless every input is valid.
+pub fn run(args: &RenderArgs) -> u8 {
+    let mut diagnostics = Diagnostics::default();
+    let options = LoadOptions { strict: args.input.strict };
+    let loaded = match load::load(&args.input.paths, options, &mut diagnostics) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("rivven-render: {}", e.0);
+            return EXIT_USAGE;
+        }
+    };
+    let validated = validate::validate(&loaded, &mut diagnostics);
+    if loaded.documents.is_empty() && !diagnostics.has_errors() {
+        // Writing nothing with success would let GitOps tools prune everything.
+        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
+    }
+    print_diagnostics(&diagnostics, &loaded.sources, args.input.format, args.input.quiet);
+    if diagnostics.has_errors() {
+        eprintln!("nothing rendered: {}", summary(&diagnostics));
+        return EXIT_INVALID;
+    }
+    let rendered = render::render(&validated);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for object in &rendered.objects {
+        *counts.entry(object.kind.as_str()).or_default() += 1;
+    }
+    let per_kind = counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ");
+    let target = if args.output.as_os_str() == "-" {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout.write_all(output::stream(&rendered).as_bytes()).and_then(|()| stdout.flush()) {
+            eprintln!("rivven-render: cannot write the stream: {e}");
+            return EXIT_USAGE;
+        }
+        "standard output".to_owned()
+    } else {
+        match output::write_dir(&args.output, &rendered, args.clean) {
+            Ok(s) => {
+                let removed = if s.removed.is_empty() { String::new() } else { format!(", {} stale removed", s.removed.len()) };
+                format!("{} ({} written, {} unchanged{removed})", args.output.display(), s.written, s.unchanged)
+            }
+            Err(e) => {
+                eprintln!("rivven-render: cannot write {}: {e}", args.output.display());
+                return EXIT_USAGE;
+            }
+        }
+    };
+    eprintln!(
+        "rendered {} objects from {} resources to {target}: {per_kind} ({})",
+        rendered.objects.len(),
+        validated.len(),
+        summary(&diagnostics)
+    );
+    EXIT_OK
+}

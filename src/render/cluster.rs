@@ -1,0 +1,246 @@
+//! RivvenCluster -> StatefulSet, headless and client Services, ConfigMap (the broker's settings,
+//! read as environment), PodDisruptionBudget, optional ServiceMonitor.
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
+    HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, SecretKeySelector, Service,
+    ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::common::{self, Owner, CONFIG_HASH_ANNOTATION};
+use super::RenderedObject;
+use crate::model::{Kind, RivvenCluster};
+use crate::rivven::{self, BROKER_API_PORT, BROKER_CLIENT_PORT, BROKER_CLUSTER_PORT, BROKER_DATA_DIR};
+
+/// Name of the StatefulSet and the client Service.
+pub fn workload_name(cluster: &str) -> String {
+    format!("rivven-{cluster}")
+}
+
+/// Name of the headless Service.
+pub fn headless_name(cluster: &str) -> String {
+    format!("rivven-{cluster}-headless")
+}
+
+/// Secret read for the cluster auth token when `clusterAuthSecretRef` is not set.
+pub fn default_auth_secret(cluster: &str) -> String {
+    format!("rivven-{cluster}-cluster-auth")
+}
+
+fn owner(cluster: &RivvenCluster) -> Owner<'_> {
+    Owner::of(cluster, Kind::Cluster, "rivven", "broker", &cluster.spec.version)
+}
+
+/// Renders one cluster.
+pub fn render(cluster: &RivvenCluster) -> Vec<RenderedObject> {
+    let owner = owner(cluster);
+    let config_map = config_map(cluster, &owner);
+    let hash = common::config_hash(&[&serde_json::to_string(&config_map.data).expect("data serializes")]);
+    let mut objects = vec![
+        RenderedObject::new(&config_map),
+        RenderedObject::new(&headless_service(cluster, &owner)),
+        RenderedObject::new(&client_service(cluster, &owner)),
+        RenderedObject::new(&stateful_set(cluster, &owner, &hash)),
+    ];
+    let pdb = &cluster.spec.pod_disruption_budget;
+    if pdb.enabled {
+        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, format!("rivven-{}-pdb", cluster.name()), pdb.max_unavailable)));
+    }
+    if cluster.spec.metrics.enabled && cluster.spec.metrics.service_monitor_enabled {
+        // rivvend serves /metrics on its API port; nothing listens on `metrics.port` in 0.0.22.
+        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &workload_name(cluster.name()), "http", "/metrics")));
+    }
+    objects
+}
+
+/// The broker settings as `RIVVEN_*` variables, which rivvend reads from its environment.
+fn config_map(cluster: &RivvenCluster, owner: &Owner<'_>) -> ConfigMap {
+    let c = &cluster.spec.config;
+    let mut data: BTreeMap<String, String> = BTreeMap::new();
+    let mut set = |key: &str, value: String| {
+        data.insert(key.to_owned(), value);
+    };
+    set("RIVVEN_DATA_DIR", BROKER_DATA_DIR.into());
+    set("RIVVEN_DEFAULT_PARTITIONS", c.default_partitions.to_string());
+    set("RIVVEN_REPLICATION_FACTOR", c.default_replication_factor.to_string());
+    set("RIVVEN_MIN_ISR", c.min_insync_replicas.to_string());
+    set("RIVVEN_MAX_SEGMENT_SIZE", c.log_segment_bytes.to_string());
+    set("RIVVEN_MAX_CONNECTIONS_PER_IP", c.max_connections_per_ip.to_string());
+    set("RIVVEN_MAX_TOTAL_CONNECTIONS", c.max_total_connections.to_string());
+    set("RIVVEN_RATE_LIMIT_PER_IP", c.rate_limit_per_ip.to_string());
+    set("RIVVEN_MAX_REQUEST_SIZE", c.max_request_size.to_string());
+    set("RIVVEN_IDLE_TIMEOUT_SECS", c.idle_timeout_secs.to_string());
+    set("RUST_LOG", c.log_level.clone());
+    // 0.0.22 cannot create users: without this every admin request fails.
+    set("RIVVEN_NO_REQUIRE_AUTH", "true".into());
+    if cluster.spec.replicas > 1 {
+        set("RIVVEN_MODE", "cluster".into());
+        set("RIVVEN_CLUSTER_NAME", cluster.name().into());
+        set("RIVVEN_SEEDS", seeds(cluster));
+        set("RIVVEN_RAFT_HEARTBEAT_MS", c.raft_heartbeat_ms.to_string());
+        set("RIVVEN_RAFT_ELECTION_MIN_MS", c.raft_election_min_ms.to_string());
+        set("RIVVEN_RAFT_ELECTION_MAX_MS", c.raft_election_max_ms.to_string());
+    } else {
+        set("RIVVEN_MODE", "standalone".into());
+    }
+    ConfigMap { metadata: owner.metadata(format!("rivven-{}-config", cluster.name())), data: Some(data), ..ConfigMap::default() }
+}
+
+/// Every broker's cluster address, through the headless Service's per-pod DNS names.
+fn seeds(cluster: &RivvenCluster) -> String {
+    let sts = workload_name(cluster.name());
+    let headless = headless_name(cluster.name());
+    let domain = match cluster.namespace() {
+        Some(ns) => format!("{headless}.{ns}.svc.cluster.local"),
+        None => headless,
+    };
+    (0..cluster.spec.replicas).map(|i| format!("{sts}-{i}.{domain}:{BROKER_CLUSTER_PORT}")).collect::<Vec<_>>().join(",")
+}
+
+fn ports(cluster_mode: bool) -> Vec<(&'static str, i32)> {
+    let mut ports = vec![("client", BROKER_CLIENT_PORT), ("http", BROKER_API_PORT)];
+    if cluster_mode {
+        ports.push(("cluster", BROKER_CLUSTER_PORT));
+    }
+    ports
+}
+
+fn service_ports(cluster_mode: bool) -> Vec<ServicePort> {
+    ports(cluster_mode)
+        .into_iter()
+        .map(|(name, port)| ServicePort { name: Some(name.into()), port, target_port: Some(IntOrString::String(name.into())), protocol: Some("TCP".into()), ..ServicePort::default() })
+        .collect()
+}
+
+fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
+    Service {
+        metadata: owner.metadata(headless_name(cluster.name())),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".into()),
+            // Brokers must find each other before they are ready.
+            publish_not_ready_addresses: Some(true),
+            selector: Some(owner.selector_labels()),
+            ports: Some(service_ports(cluster.spec.replicas > 1)),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}
+
+fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
+    Service {
+        metadata: owner.metadata(workload_name(cluster.name())),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(owner.selector_labels()),
+            ports: Some(service_ports(false)),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}
+
+fn http_probe(period: i32, failures: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction { path: Some("/health".into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(3),
+        failure_threshold: Some(failures),
+        ..Probe::default()
+    }
+}
+
+fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -> StatefulSet {
+    let spec = &cluster.spec;
+    let cluster_mode = spec.replicas > 1;
+    let mut args = vec![
+        format!("--bind=0.0.0.0:{BROKER_CLIENT_PORT}"),
+        format!("--api-bind=0.0.0.0:{BROKER_API_PORT}"),
+    ];
+    let mut env = vec![common::field_env("POD_NAME", "metadata.name"), common::field_env("POD_IP", "status.podIP")];
+    if cluster_mode {
+        args.push("--node-id=$(POD_NAME)".into());
+        args.push(format!("--cluster-bind=0.0.0.0:{BROKER_CLUSTER_PORT}"));
+        args.push(format!("--advertise-addr=$(POD_IP):{BROKER_CLUSTER_PORT}"));
+        let (secret, key) = match &spec.cluster_auth_secret_ref {
+            Some(r) => (r.name.clone(), r.key.clone()),
+            None => (default_auth_secret(cluster.name()), "token".to_owned()),
+        };
+        env.push(EnvVar {
+            name: "RIVVEN_CLUSTER_AUTH_TOKEN".into(),
+            value_from: Some(EnvVarSource { secret_key_ref: Some(SecretKeySelector { name: secret, key, optional: Some(false) }), ..EnvVarSource::default() }),
+            ..EnvVar::default()
+        });
+    }
+    let mut container = Container {
+        name: "rivvend".into(),
+        image: Some(rivven::image_reference(&spec.image, &spec.version)),
+        args: Some(args),
+        env: Some(env),
+        env_from: Some(vec![EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource { name: format!("rivven-{}-config", cluster.name()), optional: Some(false) }),
+            ..EnvFromSource::default()
+        }]),
+        ports: Some(ports(cluster_mode).into_iter().map(|(name, port)| ContainerPort { name: Some(name.into()), container_port: port, protocol: Some("TCP".into()), ..ContainerPort::default() }).collect()),
+        startup_probe: Some(Probe { failure_threshold: Some(30), ..http_probe(2, 30) }),
+        readiness_probe: Some(http_probe(5, 3)),
+        liveness_probe: Some(http_probe(10, 3)),
+        volume_mounts: Some(vec![
+            VolumeMount { name: "data".into(), mount_path: BROKER_DATA_DIR.into(), ..VolumeMount::default() },
+            VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() },
+        ]),
+        ..Container::default()
+    };
+    common::apply_container_overrides(&mut container, &spec.pod);
+
+    let mut pod = PodSpec {
+        containers: vec![container],
+        termination_grace_period_seconds: Some(i64::from(spec.termination_grace_period_seconds).max(rivven::BROKER_DRAIN_SECONDS)),
+        volumes: Some(vec![Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }]),
+        ..PodSpec::default()
+    };
+    common::apply_pod_overrides(&mut pod, &spec.pod);
+
+    let mut template_labels = spec.pod.pod_labels.clone();
+    template_labels.extend(owner.labels());
+    let mut template_annotations = spec.pod.pod_annotations.clone();
+    template_annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_hash.into());
+
+    let retention = if spec.storage.delete_claim { "Delete" } else { "Retain" };
+    let claim = PersistentVolumeClaim {
+        metadata: ObjectMeta { name: Some("data".into()), labels: Some(owner.selector_labels()), ..ObjectMeta::default() },
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec!["ReadWriteOnce".into()]),
+            storage_class_name: (!spec.storage.storage_class_name.is_empty()).then(|| spec.storage.storage_class_name.clone()),
+            resources: Some(VolumeResourceRequirements { requests: Some(BTreeMap::from([("storage".into(), Quantity(spec.storage.size.clone()))])), limits: None }),
+            ..PersistentVolumeClaimSpec::default()
+        }),
+        status: None,
+    };
+    StatefulSet {
+        metadata: owner.metadata(workload_name(cluster.name())),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
+            service_name: Some(headless_name(cluster.name())),
+            selector: owner.selector(),
+            // Brokers of a cluster must start together to find their seeds.
+            pod_management_policy: Some("Parallel".into()),
+            persistent_volume_claim_retention_policy: Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+                when_deleted: Some(retention.into()),
+                when_scaled: Some(retention.into()),
+            }),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta { labels: Some(template_labels), annotations: Some(template_annotations), ..ObjectMeta::default() }),
+                spec: Some(pod),
+            },
+            volume_claim_templates: Some(vec![claim]),
+            ..StatefulSetSpec::default()
+        }),
+        status: None,
+    }
+}

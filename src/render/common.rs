@@ -1,0 +1,211 @@
+//! Pieces every builder uses: names and labels, the restricted security defaults, config hashes,
+//! pod scheduling knobs.
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
+    SeccompProfile, SecurityContext,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::DeepMerge;
+use sha2::{Digest, Sha256};
+
+use crate::model::common::PodOverrides;
+use crate::model::{Kind, Rivven};
+use crate::rivven::IMAGE_UID;
+
+/// Annotation naming the Rivven resource an object was rendered from.
+pub const SOURCE_ANNOTATION: &str = "rivven.hupe1980.github.io/source";
+/// Pod-template annotation whose change rolls the pods when their configuration changes.
+pub const CONFIG_HASH_ANNOTATION: &str = "rivven.hupe1980.github.io/config-hash";
+
+/// Who an object belongs to: the source resource and the component it is part of.
+pub struct Owner<'a> {
+    /// Kind of the source resource.
+    pub kind: Kind,
+    /// Name of the source resource.
+    pub name: &'a str,
+    /// Namespace of the source resource (`None`: chosen at apply time).
+    pub namespace: Option<&'a str>,
+    /// `app.kubernetes.io/name`.
+    pub app: &'static str,
+    /// `app.kubernetes.io/component`.
+    pub component: &'static str,
+    /// `app.kubernetes.io/version`.
+    pub version: &'a str,
+    /// The resource's own labels, copied to every object.
+    pub user_labels: &'a BTreeMap<String, String>,
+}
+
+impl<'a> Owner<'a> {
+    /// The owner for a resource.
+    pub fn of<S>(resource: &'a Rivven<S>, kind: Kind, app: &'static str, component: &'static str, version: &'a str) -> Self {
+        Self { kind, name: resource.name(), namespace: resource.namespace(), app, component, version, user_labels: &resource.metadata.labels }
+    }
+
+    /// Labels that select the pods: stable across upgrades (selectors are immutable).
+    pub fn selector_labels(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("app.kubernetes.io/name".to_owned(), self.app.to_owned()),
+            ("app.kubernetes.io/instance".to_owned(), self.name.to_owned()),
+            ("app.kubernetes.io/component".to_owned(), self.component.to_owned()),
+        ])
+    }
+
+    /// Every label of a rendered object.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.user_labels.clone();
+        labels.extend(self.selector_labels());
+        labels.insert("app.kubernetes.io/part-of".into(), "rivven".into());
+        labels.insert("app.kubernetes.io/managed-by".into(), "rivven-render".into());
+        labels.insert("app.kubernetes.io/version".into(), label_value(self.version));
+        labels
+    }
+
+    /// `Kind/namespace/name` of the source.
+    pub fn source(&self) -> String {
+        match self.namespace {
+            Some(ns) => format!("{}/{ns}/{}", self.kind.name(), self.name),
+            None => format!("{}/{}", self.kind.name(), self.name),
+        }
+    }
+
+    /// Metadata of a rendered object.
+    pub fn metadata(&self, name: impl Into<String>) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name.into()),
+            namespace: self.namespace.map(str::to_owned),
+            labels: Some(self.labels()),
+            annotations: Some(BTreeMap::from([(SOURCE_ANNOTATION.to_owned(), self.source())])),
+            ..ObjectMeta::default()
+        }
+    }
+
+    /// A selector for the pods.
+    pub fn selector(&self) -> LabelSelector {
+        LabelSelector { match_labels: Some(self.selector_labels()), ..LabelSelector::default() }
+    }
+}
+
+/// A label value: at most 63 characters of `[A-Za-z0-9._-]`, alphanumeric at both ends.
+fn label_value(text: &str) -> String {
+    let cleaned: String = text.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).take(63).collect();
+    cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_owned()
+}
+
+/// SHA-256 (hex) of everything that must roll the pods when it changes.
+pub fn config_hash(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Pod security context meeting Pod Security `restricted`, with the user's fields merged over it.
+pub fn pod_security_context(overrides: &PodOverrides) -> PodSecurityContext {
+    let mut context = PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(IMAGE_UID),
+        run_as_group: Some(IMAGE_UID),
+        fs_group: Some(IMAGE_UID),
+        fs_group_change_policy: Some("OnRootMismatch".into()),
+        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
+        ..PodSecurityContext::default()
+    };
+    if let Some(user) = &overrides.pod_security_context {
+        context.merge_from(user.clone());
+    }
+    context
+}
+
+/// Container security context meeting Pod Security `restricted`, with the user's fields merged.
+pub fn container_security_context(overrides: &PodOverrides) -> SecurityContext {
+    let mut context = SecurityContext {
+        allow_privilege_escalation: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), add: None }),
+        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
+        ..SecurityContext::default()
+    };
+    if let Some(user) = &overrides.security_context {
+        context.merge_from(user.clone());
+    }
+    context
+}
+
+/// The pod-level knobs of a spec applied to a pod spec.
+pub fn apply_pod_overrides(pod: &mut PodSpec, overrides: &PodOverrides) {
+    pod.affinity = overrides.affinity.clone();
+    pod.tolerations = non_empty(overrides.tolerations.clone());
+    pod.node_selector = (!overrides.node_selector.is_empty()).then(|| overrides.node_selector.clone());
+    pod.topology_spread_constraints = non_empty(overrides.topology_spread_constraints.clone());
+    pod.priority_class_name = overrides.priority_class_name.clone();
+    pod.service_account_name = overrides.service_account.name.clone();
+    pod.automount_service_account_token = Some(overrides.service_account.automount_token);
+    pod.image_pull_secrets = non_empty(overrides.image_pull_secrets.iter().map(|n| LocalObjectReference { name: n.clone() }).collect());
+    pod.security_context = Some(pod_security_context(overrides));
+    // Service links would inject `<SERVICE>_PORT`-style variables that nothing reads.
+    pod.enable_service_links = Some(false);
+}
+
+/// The container-level knobs of a spec applied to the main container (user env last, so it wins).
+pub fn apply_container_overrides(container: &mut Container, overrides: &PodOverrides) {
+    container.image_pull_policy = overrides.image_pull_policy.map(|p| format!("{p:?}"));
+    container.resources = overrides.resources.clone();
+    container.security_context = Some(container_security_context(overrides));
+    if !overrides.env.is_empty() {
+        container.env.get_or_insert_with(Vec::new).extend(overrides.env.iter().cloned());
+    }
+}
+
+/// An env var from the downward API.
+pub fn field_env(name: &str, field_path: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector { field_path: field_path.into(), api_version: None }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }
+}
+
+/// A PodDisruptionBudget with an integer `maxUnavailable` (a string would be read as a percentage).
+pub fn pod_disruption_budget(owner: &Owner<'_>, name: String, max_unavailable: u32) -> PodDisruptionBudget {
+    PodDisruptionBudget {
+        metadata: owner.metadata(name),
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(i32::try_from(max_unavailable).unwrap_or(i32::MAX))),
+            selector: Some(owner.selector()),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        status: None,
+    }
+}
+
+/// `Some(v)` unless empty.
+pub fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// A prometheus-operator ServiceMonitor (no typed binding exists for it).
+pub fn service_monitor(owner: &Owner<'_>, name: &str, port: &str, path: &str) -> serde_json::Value {
+    let mut metadata = serde_json::to_value(owner.metadata(name)).expect("metadata serializes");
+    if let Some(m) = metadata.as_object_mut() {
+        m.retain(|_, v| !v.is_null());
+    }
+    serde_json::json!({
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": metadata,
+        "spec": {
+            "selector": { "matchLabels": owner.selector_labels() },
+            "endpoints": [{ "port": port, "path": path, "interval": "30s" }],
+        },
+    })
+}

@@ -1,0 +1,150 @@
+//! RivvenConnect -> Deployment, ConfigMap with connect.yaml, Service, optional ServiceMonitor.
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, HTTPGetAction, PodSpec,
+    PodTemplateSpec, Probe, SecretEnvSource, Service, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::common::{self, Owner, CONFIG_HASH_ANNOTATION};
+use super::connect_config::{connect_yaml, secret_env_prefix};
+use super::RenderedObject;
+use crate::model::{Kind, RivvenConnect};
+use crate::output::yaml;
+use crate::rivven::{self, CONNECT_CONFIG_DIR, CONNECT_STATE_DIR};
+
+/// Name of the Deployment and the Service.
+pub fn workload_name(connect: &str) -> String {
+    format!("rivven-connect-{connect}")
+}
+
+/// File name of the worker configuration in its ConfigMap.
+pub const CONFIG_FILE: &str = "connect.yaml";
+
+/// Renders one connect resource.
+pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
+    let owner = Owner::of(connect, Kind::Connect, "rivven-connect", "connect", &connect.spec.version);
+    let config_text = format!("# Rendered by rivven-render from {}; do not edit.\n{}", owner.source(), yaml::to_string(&connect_yaml(connect)));
+    let secrets = secret_refs(connect);
+    let hash = common::config_hash(&[&config_text, &secrets.iter().map(|(n, p)| format!("{n}={p}")).collect::<Vec<_>>().join(",")]);
+    let config_map = ConfigMap {
+        metadata: owner.metadata(format!("rivven-connect-{}-config", connect.name())),
+        data: Some(BTreeMap::from([(CONFIG_FILE.to_owned(), config_text)])),
+        ..ConfigMap::default()
+    };
+    let mut objects = vec![RenderedObject::new(&config_map), RenderedObject::new(&service(connect, &owner)), RenderedObject::new(&deployment(connect, &owner, &hash, &secrets))];
+    let metrics = &connect.spec.settings.metrics;
+    if metrics.enabled && metrics.service_monitor_enabled {
+        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &workload_name(connect.name()), "metrics", "/metrics")));
+    }
+    objects
+}
+
+/// Each distinct Secret referenced by a connector, with the prefix of its variables.
+fn secret_refs(connect: &RivvenConnect) -> BTreeSet<(String, String)> {
+    let sources = connect.spec.sources.iter().map(|s| (&s.config_secret_ref, &s.name));
+    let sinks = connect.spec.sinks.iter().map(|s| (&s.config_secret_ref, &s.name));
+    sources.chain(sinks).filter_map(|(secret, name)| secret.as_ref().map(|s| (s.clone(), secret_env_prefix(name)))).collect()
+}
+
+fn ports(connect: &RivvenConnect) -> Vec<(&'static str, i32)> {
+    let settings = &connect.spec.settings;
+    let mut ports = vec![("health", i32::from(settings.health.port))];
+    if settings.metrics.enabled {
+        ports.push(("metrics", i32::from(settings.metrics.port)));
+    }
+    ports
+}
+
+fn service(connect: &RivvenConnect, owner: &Owner<'_>) -> Service {
+    Service {
+        metadata: owner.metadata(workload_name(connect.name())),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(owner.selector_labels()),
+            ports: Some(
+                ports(connect)
+                    .into_iter()
+                    .map(|(name, port)| ServicePort { name: Some(name.into()), port, target_port: Some(IntOrString::String(name.into())), protocol: Some("TCP".into()), ..ServicePort::default() })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}
+
+fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, secrets: &BTreeSet<(String, String)>) -> Deployment {
+    let spec = &connect.spec;
+    let env_from: Vec<EnvFromSource> = secrets
+        .iter()
+        .map(|(secret, prefix)| EnvFromSource {
+            prefix: Some(prefix.clone()),
+            secret_ref: Some(SecretEnvSource { name: secret.clone(), optional: Some(false) }),
+            ..EnvFromSource::default()
+        })
+        .collect();
+    let mut container = Container {
+        name: "rivven-connect".into(),
+        image: Some(rivven::image_reference(&spec.image, &spec.version)),
+        args: Some(vec!["-c".into(), format!("{CONNECT_CONFIG_DIR}/{CONFIG_FILE}"), "run".into()]),
+        env_from: common::non_empty(env_from),
+        ports: Some(ports(connect).into_iter().map(|(name, port)| ContainerPort { name: Some(name.into()), container_port: port, protocol: Some("TCP".into()), ..ContainerPort::default() }).collect()),
+        // rivven-connect 0.0.22 answers /health and /ready with 503 forever; only /live works.
+        liveness_probe: Some(Probe {
+            http_get: Some(HTTPGetAction { path: Some("/live".into()), port: IntOrString::String("health".into()), ..HTTPGetAction::default() }),
+            initial_delay_seconds: Some(5),
+            period_seconds: Some(10),
+            timeout_seconds: Some(3),
+            failure_threshold: Some(3),
+            ..Probe::default()
+        }),
+        readiness_probe: Some(Probe {
+            tcp_socket: Some(TCPSocketAction { port: IntOrString::String("health".into()), host: None }),
+            period_seconds: Some(5),
+            failure_threshold: Some(3),
+            ..Probe::default()
+        }),
+        volume_mounts: Some(vec![
+            VolumeMount { name: "config".into(), mount_path: CONNECT_CONFIG_DIR.into(), read_only: Some(true), ..VolumeMount::default() },
+            VolumeMount { name: "state".into(), mount_path: CONNECT_STATE_DIR.into(), ..VolumeMount::default() },
+            VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() },
+        ]),
+        ..Container::default()
+    };
+    common::apply_container_overrides(&mut container, &spec.pod);
+    let empty_dir = |name: &str| Volume { name: name.into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() };
+    let mut pod = PodSpec {
+        containers: vec![container],
+        volumes: Some(vec![
+            Volume {
+                name: "config".into(),
+                config_map: Some(ConfigMapVolumeSource { name: format!("rivven-connect-{}-config", connect.name()), ..ConfigMapVolumeSource::default() }),
+                ..Volume::default()
+            },
+            empty_dir("state"),
+            empty_dir("tmp"),
+        ]),
+        ..PodSpec::default()
+    };
+    common::apply_pod_overrides(&mut pod, &spec.pod);
+    let mut labels = spec.pod.pod_labels.clone();
+    labels.extend(owner.labels());
+    let mut annotations = spec.pod.pod_annotations.clone();
+    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_hash.into());
+    Deployment {
+        metadata: owner.metadata(workload_name(connect.name())),
+        spec: Some(DeploymentSpec {
+            replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
+            selector: owner.selector(),
+            // Sources must not run twice during a roll: stop the old worker before the new starts.
+            strategy: Some(DeploymentStrategy { type_: Some("Recreate".into()), rolling_update: None }),
+            template: PodTemplateSpec { metadata: Some(ObjectMeta { labels: Some(labels), annotations: Some(annotations), ..ObjectMeta::default() }), spec: Some(pod) },
+            ..DeploymentSpec::default()
+        }),
+        status: None,
+    }
+}

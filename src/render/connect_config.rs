@@ -1,0 +1,249 @@
+//! connect.yaml in rivven-connect's own format: snake_case keys, broker bootstrap through the
+//! cluster's client Service, secrets only as `${VAR}` placeholders filled from the environment.
+use serde_json::{json, Map, Value};
+
+use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
+use crate::model::connectors::registry::{self, Direction};
+use crate::model::RivvenConnect;
+use crate::rivven::{BROKER_CLIENT_PORT, CONNECT_STATE_DIR};
+
+/// `host:port` of the referenced cluster's client Service.
+pub fn bootstrap_server(connect: &RivvenConnect) -> String {
+    let r = &connect.spec.cluster_ref;
+    match r.namespace.as_deref().or(connect.namespace()) {
+        Some(ns) => format!("rivven-{}.{ns}.svc.cluster.local:{BROKER_CLIENT_PORT}", r.name),
+        None => format!("rivven-{}:{BROKER_CLIENT_PORT}", r.name),
+    }
+}
+
+/// Prefix of the environment variables a connector's `configSecretRef` provides: its keys are
+/// referenced as `${<PREFIX><key>}` in `config`, e.g. `${POSTGRES_CDC_password}`.
+pub fn secret_env_prefix(connector_name: &str) -> String {
+    let mut prefix: String = connector_name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    if prefix.starts_with(|c: char| c.is_ascii_digit()) {
+        prefix.insert(0, '_');
+    }
+    prefix.push('_');
+    prefix
+}
+
+/// The whole connect.yaml document.
+pub fn connect_yaml(connect: &RivvenConnect) -> Value {
+    let spec = &connect.spec;
+    let settings = &spec.settings;
+    let sources: Map<String, Value> = spec.sources.iter().map(|s| (s.name.clone(), source(s))).collect();
+    let sinks: Map<String, Value> = spec.sinks.iter().map(|s| (s.name.clone(), sink(s))).collect();
+    let mut global = json!({
+        "state_dir": CONNECT_STATE_DIR,
+        "topic": {
+            "auto_create": settings.topic.auto_create,
+            "default_partitions": settings.topic.default_partitions,
+            "default_replication_factor": settings.topic.default_replication_factor,
+        },
+        "retry": {
+            "max_retries": settings.retry.max_retries,
+            "initial_backoff_ms": settings.retry.initial_backoff_ms,
+            "max_backoff_ms": settings.retry.max_backoff_ms,
+            "backoff_multiplier": settings.retry.backoff_multiplier,
+        },
+        // Always on: the pods' liveness probe reads /live from it.
+        "health": { "enabled": true, "port": settings.health.port, "path": settings.health.path },
+        "metrics": { "enabled": settings.metrics.enabled, "port": settings.metrics.port },
+    });
+    if let Some(level) = settings.log_level {
+        global["log_level"] = serde_json::to_value(level).expect("log level serializes");
+    }
+    json!({
+        "version": "1.0",
+        "broker": { "bootstrap_servers": [bootstrap_server(connect)] },
+        "sources": sources,
+        "sinks": sinks,
+        "settings": global,
+    })
+}
+
+fn source(s: &SourceConnectorSpec) -> Value {
+    let (config, tables) = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), &s.name);
+    let mut out = json!({ "connector": s.connector, "topic": s.topic, "enabled": s.enabled, "config": config });
+    if let Some(t) = &s.topic_config {
+        let mut tc = Map::new();
+        if let Some(p) = t.partitions {
+            tc.insert("partitions".into(), json!(p));
+        }
+        if let Some(rf) = t.replication_factor {
+            tc.insert("replication_factor".into(), json!(rf));
+        }
+        tc.insert("auto_create".into(), json!(t.auto_create));
+        out["topic_config"] = Value::Object(tc);
+    }
+    if !tables.is_empty() {
+        out["tables"] = Value::Array(tables);
+    }
+    if let Some(r) = &s.rate_limit {
+        let mut rl = json!({ "events_per_second": r.events_per_second });
+        if let Some(b) = r.burst_capacity {
+            rl["burst_size"] = json!(b);
+        }
+        out["rate_limit"] = rl;
+    }
+    out
+}
+
+fn sink(s: &SinkConnectorSpec) -> Value {
+    let (config, _) = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), &s.name);
+    let start_offset = match s.start_offset.as_str() {
+        "earliest" | "latest" => json!(s.start_offset),
+        timestamp => json!({ "timestamp": timestamp }),
+    };
+    let mut out = json!({
+        "connector": s.connector,
+        "topics": s.topics,
+        "consumer_group": s.consumer_group,
+        "enabled": s.enabled,
+        "start_offset": start_offset,
+        "config": config,
+    });
+    if let Some(r) = &s.rate_limit {
+        let mut rl = json!({ "events_per_second": r.events_per_second });
+        if let Some(b) = r.burst_capacity {
+            rl["burst_capacity"] = json!(b);
+        }
+        out["rate_limit"] = rl;
+    }
+    out
+}
+
+/// The connector's `config` in rivven-connect's spelling, and the source-level `tables` list.
+fn connector_config(
+    direction: Direction,
+    connector: &str,
+    typed: Option<(&'static str, Value)>,
+    generic: &Map<String, Value>,
+    has_secret: bool,
+    name: &str,
+) -> (Value, Vec<Value>) {
+    let Some(known) = registry::lookup(direction, connector) else {
+        // A custom connector: its keys are its own business.
+        return (Value::Object(generic.clone()), Vec::new());
+    };
+    let raw = typed.map(|(_, v)| v).unwrap_or_else(|| Value::Object(generic.clone()));
+    let schema = (known.schema)();
+    let mut config = snake_case_keys(&raw, &schema, &schema);
+    let mut tables = Vec::new();
+    if let Some(map) = config.as_object_mut() {
+        if matches!(connector, "postgres-cdc" | "mysql-cdc") {
+            cdc_spelling(map, &mut tables);
+            if has_secret {
+                let prefix = secret_env_prefix(name);
+                for (key, fallback) in [("host", None), ("port", Some(if connector == "mysql-cdc" { "3306" } else { "5432" })), ("database", None), ("user", None), ("password", None)] {
+                    map.entry(key).or_insert_with(|| match fallback {
+                        Some(f) => json!(format!("${{{prefix}{key}:-{f}}}")),
+                        None => json!(format!("${{{prefix}{key}}}")),
+                    });
+                }
+            }
+        }
+    }
+    (config, tables)
+}
+
+/// rivven-connect's CDC sources name the publication `publication_name` and take tables as
+/// `schema.table` strings; the per-table topic moves to the source-level `tables` list.
+fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
+    if let Some(publication) = config.remove("publication") {
+        config.insert("publication_name".into(), publication);
+    }
+    if let Some(Value::Array(items)) = config.get("tables").cloned() {
+        let mut names = Vec::new();
+        for item in items {
+            let table = item.get("table").and_then(Value::as_str).unwrap_or_default();
+            let schema = item.get("schema").and_then(Value::as_str);
+            names.push(json!(match schema {
+                Some(s) => format!("{s}.{table}"),
+                None => table.to_owned(),
+            }));
+            let mut entry = json!({ "table": table });
+            if let Some(s) = schema {
+                entry["schema"] = json!(s);
+            }
+            if let Some(topic) = item.get("topic") {
+                entry["topic"] = topic.clone();
+            }
+            tables.push(entry);
+        }
+        config.insert("tables".into(), Value::Array(names));
+    }
+}
+
+/// Renames the properties the schema declares (camelCase -> snake_case), leaving the keys of free
+/// maps (column names, headers) exactly as written.
+fn snake_case_keys(value: &Value, root: &Value, schema: &Value) -> Value {
+    let schema = resolve(root, schema);
+    match value {
+        Value::Object(map) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties").filter(|a| a.is_object());
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| match props.and_then(|p| p.get(k)) {
+                        Some(child) => (snake_case(k), snake_case_keys(v, root, child)),
+                        None => (k.clone(), extra.map_or_else(|| v.clone(), |e| snake_case_keys(v, root, e))),
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(items) => {
+            let item_schema = schema.get("items").unwrap_or(&Value::Null);
+            Value::Array(items.iter().map(|v| snake_case_keys(v, root, item_schema)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            match root.pointer(r.trim_start_matches('#')) {
+                Some(n) => node = n,
+                None => break,
+            }
+        } else if let Some(Value::Array(b)) = node.get("anyOf") {
+            match b.iter().find(|x| x.get("type") != Some(&json!("null"))) {
+                Some(n) => node = n,
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    node
+}
+
+/// `eventsPerSecond` -> `events_per_second`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{secret_env_prefix, snake_case};
+
+    #[test]
+    fn spells_keys_and_prefixes() {
+        assert_eq!(snake_case("eventsPerSecond"), "events_per_second");
+        assert_eq!(snake_case("format"), "format");
+        assert_eq!(secret_env_prefix("postgres-cdc"), "POSTGRES_CDC_");
+        assert_eq!(secret_env_prefix("9lives"), "_9LIVES_");
+    }
+}

@@ -1,0 +1,121 @@
+//! RivvenSchemaRegistry -> Deployment, Service, ConfigMap (the registry plan the in-cluster
+//! companion applies), PodDisruptionBudget with more than one replica.
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::json;
+
+use super::common::{self, Owner};
+use super::RenderedObject;
+use crate::model::{Kind, RivvenSchemaRegistry};
+use crate::rivven;
+
+/// Name of the Deployment and the Service.
+pub fn workload_name(registry: &str) -> String {
+    format!("rivven-schema-{registry}")
+}
+
+/// Key of the registry plan in the ConfigMap.
+pub const PLAN_KEY: &str = "registry-plan.json";
+
+/// Renders one registry.
+pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
+    let owner = Owner::of(registry, Kind::SchemaRegistry, "rivven-schema", "schema-registry", &registry.spec.version);
+    let mut objects = vec![
+        RenderedObject::new(&plan(registry, &owner)),
+        RenderedObject::new(&service(registry, &owner)),
+        RenderedObject::new(&deployment(registry, &owner)),
+    ];
+    let pdb = &registry.spec.pod_disruption_budget;
+    if pdb.enabled && registry.spec.replicas > 1 {
+        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, format!("rivven-schema-{}-pdb", registry.name()), pdb.max_unavailable)));
+    }
+    objects
+}
+
+/// What the registry's API must be told after start: rivven-schema ignores `--compatibility`, so
+/// the in-cluster companion sets the levels with `PUT /config` and `PUT /config/{subject}`.
+fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
+    let compat = &registry.spec.compatibility;
+    let plan = json!({
+        "registry": format!("http://{}:{}", workload_name(registry.name()), registry.spec.server.port),
+        "compatibility": compat.default_level,
+        "subjects": compat.per_subject.iter().map(|(s, l)| json!({ "subject": s, "compatibility": l })).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&plan).expect("plan serializes");
+    text.push('\n');
+    ConfigMap {
+        metadata: owner.metadata(format!("rivven-schema-{}-config", registry.name())),
+        data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), text)])),
+        ..ConfigMap::default()
+    }
+}
+
+fn service(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Service {
+    Service {
+        metadata: owner.metadata(workload_name(registry.name())),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(owner.selector_labels()),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: i32::from(registry.spec.server.port),
+                target_port: Some(IntOrString::String("http".into())),
+                protocol: Some("TCP".into()),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}
+
+fn probe(path: &str, period: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction { path: Some(path.into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(3),
+        failure_threshold: Some(3),
+        ..Probe::default()
+    }
+}
+
+fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment {
+    let spec = &registry.spec;
+    let mut container = Container {
+        name: "rivven-schema".into(),
+        image: Some(rivven::image_reference(&spec.image, &spec.version)),
+        args: Some(vec!["serve".into(), format!("--host={}", spec.server.bind_address), format!("--port={}", spec.server.port)]),
+        ports: Some(vec![ContainerPort { name: Some("http".into()), container_port: i32::from(spec.server.port), protocol: Some("TCP".into()), ..ContainerPort::default() }]),
+        readiness_probe: Some(probe("/health/ready", 5)),
+        liveness_probe: Some(probe("/health/live", 10)),
+        volume_mounts: Some(vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() }]),
+        ..Container::default()
+    };
+    common::apply_container_overrides(&mut container, &spec.pod);
+    let mut pod = PodSpec {
+        containers: vec![container],
+        volumes: Some(vec![Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }]),
+        ..PodSpec::default()
+    };
+    common::apply_pod_overrides(&mut pod, &spec.pod);
+    let mut labels = spec.pod.pod_labels.clone();
+    labels.extend(owner.labels());
+    let annotations = (!spec.pod.pod_annotations.is_empty()).then(|| spec.pod.pod_annotations.clone());
+    Deployment {
+        metadata: owner.metadata(workload_name(registry.name())),
+        spec: Some(DeploymentSpec {
+            replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
+            selector: owner.selector(),
+            template: PodTemplateSpec { metadata: Some(ObjectMeta { labels: Some(labels), annotations, ..ObjectMeta::default() }), spec: Some(pod) },
+            ..DeploymentSpec::default()
+        }),
+        status: None,
+    }
+}
