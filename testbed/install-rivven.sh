@@ -7,6 +7,9 @@ source "$here/versions.env"
 cache=${RIVVEN_RENDER_CACHE:-$HOME/.cache/rivven-render}
 root="$cache/rivven-$RIVVEN_VERSION"
 mkdir -p "$root/bin"
+# One install at a time: concurrent runs would share (and then delete) one cargo target dir.
+exec 9>"$cache/install-rivven.lock"
+flock 9
 export CARGO_TARGET_DIR="$cache/cargo-target-rivven"
 
 install_one() { # crate binary [extra cargo args...]

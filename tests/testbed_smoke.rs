@@ -205,3 +205,33 @@ fn rivvend_statefulset_runs_keeps_its_volume_and_is_garbage_collected() {
         pods["items"].as_array()?.is_empty().then_some(())
     });
 }
+
+/// A container that exits is reported as terminated with its exit code and last log lines, then
+/// restarted with back-off. rivvend 0.0.22 in cluster mode always exits 1 (see the notes).
+#[test]
+fn crashing_container_reports_exit_code_and_log_tail_then_crash_loops() {
+    let tb = Testbed::connect();
+    let ns = tb.namespace("crash", &[]);
+    let pod = json!({ "apiVersion": "v1", "kind": "Pod", "metadata": { "name": "raft", "namespace": ns.name },
+        "spec": { "terminationGracePeriodSeconds": 2, "containers": [{ "name": "rivvend", "image": rivvend_image(),
+            "args": ["--mode", "cluster", "--bind", "$(POD_IP):9092", "--api-bind", "$(POD_IP):9094",
+                     "--data-dir", "/data", "--cluster-auth-token", "t0ken"],
+            "env": [{ "name": "POD_IP", "valueFrom": { "fieldRef": { "fieldPath": "status.podIP" } } }],
+            "volumeMounts": [{ "name": "data", "mountPath": "/data" }] }],
+          "volumes": [{ "name": "data", "emptyDir": {} }] } });
+    tb.create(&pod).expect("creating the pod");
+    let status = wait_until(Duration::from_secs(90), "a restart after the crash", || {
+        let p = tb.get(&["-n", &ns.name, "pod", "raft"])?;
+        let c = p["status"]["containerStatuses"][0].clone();
+        (c["restartCount"].as_i64() >= Some(1) && !c["lastState"]["terminated"].is_null()).then_some(c)
+    });
+    let last = &status["lastState"]["terminated"];
+    assert_eq!(last["exitCode"], 1, "{status}");
+    let message = last["message"].as_str().unwrap_or("");
+    assert!(message.contains("Raft"), "termination message should carry the last log lines: {message:?}");
+    // Between restarts the container waits in CrashLoopBackOff (the back-off doubles from 10 s).
+    wait_until(Duration::from_secs(60), "CrashLoopBackOff", || {
+        let p = tb.get(&["-n", &ns.name, "pod", "raft"])?;
+        (p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "CrashLoopBackOff").then_some(())
+    });
+}
