@@ -147,21 +147,29 @@ fn connector_config(
     (config, tables)
 }
 
-/// rivven-connect's CDC sources name the publication `publication_name` and take tables as
-/// `schema.table` strings; the per-table topic moves to the source-level `tables` list.
+/// rivven-connect's CDC sources name the publication `publication_name`, take tables as
+/// `schema.table` strings and column selections as `column_filters`; the per-table topic moves to
+/// the source-level `tables` list. (Column masks have no equivalent: validation warns.)
 fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
     if let Some(publication) = config.remove("publication") {
         config.insert("publication_name".into(), publication);
     }
     if let Some(Value::Array(items)) = config.get("tables").cloned() {
         let mut names = Vec::new();
+        let mut filters = Map::new();
         for item in items {
             let table = item.get("table").and_then(Value::as_str).unwrap_or_default();
             let schema = item.get("schema").and_then(Value::as_str);
-            names.push(json!(match schema {
+            let qualified = match schema {
                 Some(s) => format!("{s}.{table}"),
                 None => table.to_owned(),
-            }));
+            };
+            let include = item.get("columns").cloned().unwrap_or(json!([]));
+            let exclude = item.get("exclude_columns").cloned().unwrap_or(json!([]));
+            if include.as_array().is_some_and(|a| !a.is_empty()) || exclude.as_array().is_some_and(|a| !a.is_empty()) {
+                filters.insert(qualified.clone(), json!({ "include": include, "exclude": exclude }));
+            }
+            names.push(json!(qualified));
             let mut entry = json!({ "table": table });
             if let Some(s) = schema {
                 entry["schema"] = json!(s);
@@ -172,6 +180,9 @@ fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
             tables.push(entry);
         }
         config.insert("tables".into(), Value::Array(names));
+        if !filters.is_empty() {
+            config.insert("column_filters".into(), Value::Object(filters));
+        }
     }
 }
 

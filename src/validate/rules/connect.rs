@@ -31,6 +31,9 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
         typed_forms(ctx, &format!("/spec/sinks/{i}"), Direction::Sink, &sink.connector, sink.typed.set_fields(), !sink.config.is_empty());
     }
 
+    for (i, source) in spec.sources.iter().enumerate() {
+        cdc_column_masks(ctx, i, source);
+    }
     let active_sources = spec.sources.iter().filter(|s| s.enabled).count();
     if spec.replicas > 1 && active_sources > 0 {
         ctx.warning("connect/replicated-sources", "/spec/replicas", format!("{} workers without distributed mode each run every source: {active_sources} source(s) would run {} times", spec.replicas, spec.replicas))
@@ -109,4 +112,21 @@ fn connector_schema(direction: Direction, typed_field: &'static str) -> &'static
             .collect()
     });
     &schemas[&(direction == Direction::Source, typed_field)]
+}
+
+/// rivven-connect 0.0.22's CDC sources have no column masks (only include/exclude filters).
+fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::model::connect::SourceConnectorSpec) {
+    if !matches!(source.connector.as_str(), "postgres-cdc" | "mysql-cdc") {
+        return;
+    }
+    let (base, tables) = match source.typed.to_value() {
+        Some((field, value)) => (format!("/spec/sources/{index}/{field}"), value.get("tables").cloned()),
+        None => (format!("/spec/sources/{index}/config"), source.config.get("tables").cloned()),
+    };
+    for (t, table) in tables.as_ref().and_then(Value::as_array).into_iter().flatten().enumerate() {
+        if table.get("columnMasks").and_then(Value::as_object).is_some_and(|m| !m.is_empty()) {
+            ctx.warning("rivven/no-column-masks", &format!("{base}/tables/{t}/columnMasks"), "rivven-connect 0.0.22 cannot mask columns of CDC events; these masks are not applied")
+                .with_hint("exclude the columns with `excludeColumns`, or mask them with a `mask_field` transform");
+        }
+    }
 }
