@@ -213,6 +213,14 @@ fn route(value: &Value, options: LoadOptions) -> Route {
         );
     };
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    if group != GROUP && Kind::from_name(kind).is_some() {
+        // A Rivven kind under another group is a typo in `apiVersion`, not a foreign resource.
+        return Route::Reject(
+            Diagnostic::error("load/api-version", format!("{kind} needs `apiVersion: {API_VERSION}`, found `{api_version}`"))
+                .path("/apiVersion")
+                .hint(format!("use `{API_VERSION}`")),
+        );
+    }
     if group != GROUP {
         let message = format!("skipped {kind} ({api_version}): not a Rivven resource");
         return if options.strict {
