@@ -189,7 +189,7 @@ fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
 /// Renames the properties the schema declares (camelCase -> snake_case), leaving the keys of free
 /// maps (column names, headers) exactly as written.
 fn snake_case_keys(value: &Value, root: &Value, schema: &Value) -> Value {
-    let schema = resolve(root, schema);
+    let schema = crate::schema::resolve(root, schema);
     match value {
         Value::Object(map) => {
             let props = schema.get("properties").and_then(Value::as_object);
@@ -211,24 +211,6 @@ fn snake_case_keys(value: &Value, root: &Value, schema: &Value) -> Value {
     }
 }
 
-fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
-            match root.pointer(r.trim_start_matches('#')) {
-                Some(n) => node = n,
-                None => break,
-            }
-        } else if let Some(Value::Array(b)) = node.get("anyOf") {
-            match b.iter().find(|x| x.get("type") != Some(&json!("null"))) {
-                Some(n) => node = n,
-                None => break,
-            }
-        } else {
-            break;
-        }
-    }
-    node
-}
 
 /// `eventsPerSecond` -> `events_per_second`.
 pub fn snake_case(name: &str) -> String {

@@ -35,6 +35,26 @@ pub fn document_schema(kind: Kind) -> Value {
     }
 }
 
+/// Follows `$ref`s and `Option` wrappers (`anyOf: [T, null]`) to the schema that describes a value.
+pub fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        if let Some(target) = node.get("$ref").and_then(Value::as_str) {
+            match target.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(n) => node = n,
+                None => break,
+            }
+        } else if let Some(Value::Array(branches)) = node.get("anyOf").or_else(|| node.get("oneOf")) {
+            match branches.iter().find(|b| b.get("type") != Some(&json!("null"))) {
+                Some(b) => node = b,
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    node
+}
+
 /// A schema generated elsewhere (e.g. a typed connector config), made strict like the kinds'.
 pub fn strict(mut schema: Value) -> Value {
     make_strict(&mut schema);

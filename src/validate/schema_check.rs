@@ -77,7 +77,7 @@ impl CompiledSchema {
                 };
                 let expected = expected.replace("object", "mapping").replace("array", "list");
                 let found = match value {
-                    Value::Array(_) | Value::Object(_) => paths::show_value(&pointer, value),
+                    Value::Array(_) | Value::Object(_) | Value::Null => paths::show_value(&pointer, value),
                     _ => format!("{} {}", paths::type_name(value), paths::show_value(&pointer, value)),
                 };
                 let mut d = at_value(Diagnostic::error("schema/type", format!("expected {expected}, found {found}")));
@@ -193,7 +193,7 @@ fn abbreviate(names: &[String]) -> String {
 
 /// The property names the schema allows at `pointer` (resolving `$ref`s and `Option` wrappers).
 pub fn property_names(root: &Value, pointer: &str) -> Vec<String> {
-    let mut node = resolve(root, root);
+    let mut node = crate::schema::resolve(root, root);
     for token in paths::tokens(pointer) {
         let next = node
             .get("properties")
@@ -201,28 +201,10 @@ pub fn property_names(root: &Value, pointer: &str) -> Vec<String> {
             .or_else(|| node.get("items").filter(|_| token.parse::<usize>().is_ok()))
             .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
         match next {
-            Some(n) => node = resolve(root, n),
+            Some(n) => node = crate::schema::resolve(root, n),
             None => return Vec::new(),
         }
     }
     node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
-fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        if let Some(target) = node.get("$ref").and_then(Value::as_str) {
-            match target.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                Some(n) => node = n,
-                None => return node,
-            }
-        } else if let Some(Value::Array(branches)) = node.get("anyOf").or_else(|| node.get("oneOf")) {
-            match branches.iter().find(|b| b.get("type") != Some(&Value::String("null".into()))) {
-                Some(b) => node = b,
-                None => return node,
-            }
-        } else {
-            return node;
-        }
-    }
-    node
-}
