@@ -182,6 +182,7 @@ fn rivvend_statefulset_runs_keeps_its_volume_and_is_garbage_collected() {
     assert_eq!(c["ready"], true);
     assert!(!c["state"]["running"].is_null(), "container running: {c}");
 
+    assert_eq!(tb.service_endpoints(&ns.name, "broker"), vec![ip.clone()], "headless Service endpoints");
     let addr = format!("{ip}:9092");
     let partitions = block_on(create_topic(&addr, "orders"));
     assert_eq!(partitions, 2);

@@ -178,3 +178,28 @@ pub fn pod_ready(pod: &Value) -> bool {
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
 }
+
+impl Testbed {
+    /// The ready endpoints of a Service, computed as the EndpointSlice controller would (selector +
+    /// ready pods). The API server refuses loopback IPs in EndpointSlices, and testbed pod IPs are
+    /// loopback, so the testbed runs no endpoint controllers; its node agent resolves Services the
+    /// same way for the pods' /etc/hosts.
+    pub fn service_endpoints(&self, ns: &str, service: &str) -> Vec<String> {
+        let Some(svc) = self.get(&["-n", ns, "service", service]) else { return vec![] };
+        let Some(selector) = svc["spec"]["selector"].as_object() else { return vec![] };
+        let sel: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect();
+        let pods = self.get(&["-n", ns, "pods", "-l", &sel.join(",")]).unwrap_or(Value::Null);
+        let mut ips: Vec<String> = pods["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter(|p| pod_ready(p) && p["metadata"]["deletionTimestamp"].is_null())
+                    .filter_map(|p| p["status"]["podIP"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ips.sort();
+        ips
+    }
+}
