@@ -35,6 +35,9 @@ pub fn check(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
             .with_hint("use `replicas: 1`");
     }
     auth(ctx, registry);
+    if spec.metrics.enabled && ctx.is_set("/spec/metrics/enabled") && !spec.metrics.service_monitor_enabled {
+        ctx.warning("rivven/no-metrics", "/spec/metrics/enabled", "rivven-schema 0.0.22 serves no metrics endpoint; nothing can be scraped");
+    }
     if spec.metrics.service_monitor_enabled {
         ctx.warning("rivven/no-metrics", "/spec/metrics/serviceMonitorEnabled", "rivven-schema 0.0.22 serves no metrics endpoint; no ServiceMonitor is rendered");
     }
@@ -42,7 +45,8 @@ pub fn check(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
         ctx.warning("rivven/no-flag", "/spec/formats", "rivven-schema 0.0.22 accepts every format; turning formats off is not applied");
     }
     if spec.compatibility != CompatibilitySpec::default() {
-        ctx.note("registry/compatibility-plan", "/spec/compatibility", "rivven-schema ignores --compatibility: these levels go into the registry plan that the in-cluster companion applies through the registry's API");
+        ctx.warning("rivven/compatibility-flag", "/spec/compatibility", "rivven-schema 0.0.22 ignores --compatibility: these levels are applied only through its API, from the registry plan, by the in-cluster companion")
+            .with_hint("without the companion, set them with `PUT /config` and `PUT /config/{subject}` after every registry restart");
     }
     if let Some(external) = &spec.external_registry {
         if external.enabled {
