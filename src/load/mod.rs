@@ -142,27 +142,42 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
         empty(diagnostics);
         return;
     }
-    let docs = match MarkedYaml::load_from_str(&source.text) {
-        Ok(docs) => docs,
-        Err(e) => {
-            let mut byte = source.byte_of_char(e.marker().index());
-            if e.info().contains("tab") {
-                // saphyr marks the character after the tabs; point at the first tab of the run
-                byte -= source.text[..byte].bytes().rev().take_while(|&b| b == b'\t').count();
+    // Parse the whole stream; if that fails, parse it document by document so that one broken
+    // document hides no other document's findings. Each entry: (character offset, document).
+    let docs: Vec<(usize, Option<MarkedYaml<'_>>)> = match MarkedYaml::load_from_str(&source.text) {
+        Ok(docs) => docs.into_iter().map(|d| (0, Some(d))).collect(),
+        Err(_) => {
+            let mut docs = Vec::new();
+            for (bytes, char_offset) in split_documents(&source.text) {
+                match MarkedYaml::load_from_str(&source.text[bytes]) {
+                    Ok(parsed) => docs.extend(parsed.into_iter().map(|d| (char_offset, Some(d)))),
+                    Err(e) => {
+                        let mut byte = source.byte_of_char(char_offset + e.marker().index());
+                        if e.info().contains("tab") {
+                            // saphyr marks the character after the tabs; point at the first tab of the run
+                            byte -= source.text[..byte].bytes().rev().take_while(|&b| b == b'\t').count();
+                        }
+                        let end = (byte + 1).min(source.text.len()).max(byte);
+                        diagnostics.push(
+                            Diagnostic::error("load/yaml-syntax", format!("invalid YAML: {}", e.info()))
+                                .at(Some(Location { file, bytes: byte..end }))
+                                .hint("this document was not read; fix its syntax first"),
+                        );
+                        docs.push((char_offset, None));
+                    }
+                }
             }
-            let end = (byte + 1).min(source.text.len()).max(byte);
-            diagnostics.push(
-                Diagnostic::error("load/yaml-syntax", format!("invalid YAML: {}", e.info()))
-                    .at(Some(Location { file, bytes: byte..end }))
-                    .hint("no document of this file was read; fix the syntax first"),
-            );
-            return;
+            docs
         }
     };
     let mut any_document = false;
-    for (index_in_file, doc) in docs.iter().enumerate() {
+    for (index_in_file, (char_offset, doc)) in docs.iter().enumerate() {
+        let Some(doc) = doc else {
+            any_document = true;
+            continue;
+        };
         let mut spans = SpanIndex::default();
-        let value = match tree::convert(doc, source, &mut spans) {
+        let value = match tree::convert_at(doc, source, *char_offset, &mut spans) {
             Ok(value) => value,
             Err((message, bytes)) => {
                 any_document = true;
@@ -186,6 +201,24 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
     if !any_document {
         empty(diagnostics); // only comments, or only `---` separators
     }
+}
+
+/// Byte ranges of the documents of a stream (split before each `---` line) and the character
+/// offset of each.
+fn split_documents(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+    let mut out = Vec::new();
+    let (mut start, mut start_chars, mut chars, mut at) = (0, 0, 0, 0);
+    for line in text.split_inclusive('\n') {
+        let marker = line.strip_prefix("---").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+        if marker && at > start {
+            out.push((start..at, start_chars));
+            (start, start_chars) = (at, chars);
+        }
+        at += line.len();
+        chars += if line.is_ascii() { line.len() } else { line.chars().count() };
+    }
+    out.push((start..text.len(), start_chars));
+    out
 }
 
 enum Route {

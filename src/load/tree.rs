@@ -55,24 +55,36 @@ pub fn escape_token(token: &str) -> String {
 /// Converts a saphyr document into JSON, recording spans. Fails on things JSON cannot hold
 /// (non-scalar mapping keys, `.nan`/`.inf`), returning the span of the culprit.
 pub fn convert(doc: &MarkedYaml<'_>, file: &SourceFile, index: &mut SpanIndex) -> Result<Value, (String, Range<usize>)> {
-    let mut pointer = String::new();
-    convert_node(doc, None, file, &mut pointer, index)
+    convert_at(doc, file, 0, index)
 }
 
-fn span_of(node: &MarkedYaml<'_>, file: &SourceFile) -> Range<usize> {
-    let start = file.byte_of_char(node.span.start.index());
-    let end = file.byte_of_char(node.span.end.index()).max(start);
+/// Like [`convert`], for a document parsed out of the file on its own, starting at character
+/// `char_offset` of the file.
+pub fn convert_at(doc: &MarkedYaml<'_>, file: &SourceFile, char_offset: usize, index: &mut SpanIndex) -> Result<Value, (String, Range<usize>)> {
+    let mut pointer = String::new();
+    convert_node(doc, None, &Ctx { file, char_offset }, &mut pointer, index)
+}
+
+struct Ctx<'a> {
+    file: &'a SourceFile,
+    char_offset: usize,
+}
+
+fn span_of(node: &MarkedYaml<'_>, ctx: &Ctx<'_>) -> Range<usize> {
+    let start = ctx.file.byte_of_char(ctx.char_offset + node.span.start.index());
+    let end = ctx.file.byte_of_char(ctx.char_offset + node.span.end.index()).max(start);
     start..end
 }
 
 fn convert_node(
     node: &MarkedYaml<'_>,
     key: Option<Range<usize>>,
-    file: &SourceFile,
+    ctx: &Ctx<'_>,
     pointer: &mut String,
     index: &mut SpanIndex,
 ) -> Result<Value, (String, Range<usize>)> {
-    let mut value_span = span_of(node, file);
+    let file = ctx.file;
+    let mut value_span = span_of(node, ctx);
     if matches!(node.data, YamlData::Mapping(_) | YamlData::Sequence(_)) {
         // A collection's span runs to the next sibling (comments included); point at its first line.
         let line_end = file.text[value_span.start..].find('\n').map_or(file.text.len(), |i| value_span.start + i);
@@ -83,7 +95,7 @@ fn convert_node(
         YamlData::Value(scalar) => scalar_to_json(scalar).ok_or_else(|| ("a number JSON cannot hold (.nan or .inf)".to_owned(), value_span))?,
         YamlData::Representation(text, _, _) => Value::String(text.to_string()),
         YamlData::Tagged(_, inner) => {
-            return convert_node(inner, index.spans.get(pointer.as_str()).and_then(|s| s.key.clone()), file, pointer, index)
+            return convert_node(inner, index.spans.get(pointer.as_str()).and_then(|s| s.key.clone()), ctx, pointer, index)
         }
         YamlData::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
@@ -91,7 +103,7 @@ fn convert_node(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                out.push(convert_node(item, None, file, pointer, index)?);
+                out.push(convert_node(item, None, ctx, pointer, index)?);
                 pointer.truncate(len);
             }
             Value::Array(out)
@@ -99,12 +111,12 @@ fn convert_node(
         YamlData::Mapping(entries) => {
             let mut out = Map::with_capacity(entries.len());
             for (k, v) in entries {
-                let key_span = span_of(k, file);
+                let key_span = span_of(k, ctx);
                 let name = key_to_string(k).ok_or_else(|| ("a mapping key must be a plain value, not a list or mapping".to_owned(), key_span.clone()))?;
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_token(&name));
-                let value = convert_node(v, Some(key_span), file, pointer, index)?;
+                let value = convert_node(v, Some(key_span), ctx, pointer, index)?;
                 pointer.truncate(len);
                 out.insert(name, value);
             }
