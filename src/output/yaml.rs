@@ -160,8 +160,9 @@ pub fn needs_quotes(s: &str) -> bool {
 }
 
 fn is_special_word(s: &str) -> bool {
-    // YAML 1.1 booleans and nulls (all case forms Go's yaml.v2 accepts) and YAML 1.2 specials.
-    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".nan", ".inf", "-.inf", "+.inf", "="];
+    // YAML 1.1 booleans and nulls (all case forms Go's yaml.v2 accepts), the 1.1 merge key `<<`
+    // (as a plain key it merges a mapping in), and YAML 1.2 specials.
+    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".nan", ".inf", "-.inf", "+.inf", "=", "<<"];
     let lower = s.to_ascii_lowercase();
     WORDS.contains(&lower.as_str())
 }
