@@ -85,6 +85,34 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// What a command that reads resources has after loading and validating them.
+pub struct Checked {
+    /// The files and documents.
+    pub loaded: crate::load::Loaded,
+    /// The typed resources.
+    pub validated: crate::validate::Validated,
+    /// Every finding, already printed.
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads and validates the inputs and prints the findings; `Err` carries the exit code of an
+/// input that could not be read.
+pub fn load_and_validate(input: &InputArgs) -> Result<Checked, u8> {
+    let mut diagnostics = Diagnostics::default();
+    let options = crate::load::LoadOptions { strict: input.strict };
+    let loaded = crate::load::load(&input.paths, options, &mut diagnostics).map_err(|e| {
+        eprintln!("rivven-render: {}", e.0);
+        EXIT_USAGE
+    })?;
+    let validated = crate::validate::validate(&loaded, &mut diagnostics);
+    if loaded.documents.is_empty() && !diagnostics.has_errors() {
+        // Succeeding on nothing would let a GitOps tool prune everything it manages.
+        diagnostics.push(crate::diagnostics::Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
+    }
+    print_diagnostics(&diagnostics, &loaded.sources, input.format, input.quiet);
+    Ok(Checked { loaded, validated, diagnostics })
+}
+
 /// Prints diagnostics to stderr in the chosen format.
 pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool) {
     let items: Vec<_> = diagnostics.sorted(sources).into_iter().filter(|d| !quiet || d.severity != Severity::Note).collect();

@@ -5,10 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{print_diagnostics, summary, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::load::{self, LoadOptions};
-use crate::{output, render, validate};
+use super::{load_and_validate, summary, Checked, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::{output, render};
 
 /// Arguments of `render`.
 #[derive(Args, Debug)]
@@ -25,21 +23,10 @@ pub struct RenderArgs {
 
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
-    let mut diagnostics = Diagnostics::default();
-    let options = LoadOptions { strict: args.input.strict };
-    let loaded = match load::load(&args.input.paths, options, &mut diagnostics) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("rivven-render: {}", e.0);
-            return EXIT_USAGE;
-        }
+    let Checked { validated, diagnostics, .. } = match load_and_validate(&args.input) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let validated = validate::validate(&loaded, &mut diagnostics);
-    if loaded.documents.is_empty() && !diagnostics.has_errors() {
-        // Writing nothing with success would let GitOps tools prune everything.
-        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
-    }
-    print_diagnostics(&diagnostics, &loaded.sources, args.input.format, args.input.quiet);
     if diagnostics.has_errors() {
         eprintln!("nothing rendered: {}", summary(&diagnostics));
         return EXIT_INVALID;

@@ -1,10 +1,7 @@
 //! `rivven-render validate`.
 use clap::Args;
 
-use super::{print_diagnostics, summary, Format, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::load::{self, LoadOptions};
-use crate::validate;
+use super::{load_and_validate, summary, Checked, Format, InputArgs, EXIT_INVALID, EXIT_OK};
 
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
@@ -15,20 +12,10 @@ pub struct ValidateArgs {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> u8 {
-    let mut diagnostics = Diagnostics::default();
-    let options = LoadOptions { strict: args.input.strict };
-    let loaded = match load::load(&args.input.paths, options, &mut diagnostics) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("rivven-render: {}", e.0);
-            return EXIT_USAGE;
-        }
+    let Checked { loaded, diagnostics, .. } = match load_and_validate(&args.input) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let validated = validate::validate(&loaded, &mut diagnostics);
-    if loaded.documents.is_empty() && !diagnostics.has_errors() {
-        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
-    }
-    print_diagnostics(&diagnostics, &loaded.sources, args.input.format, args.input.quiet);
     let invalid = diagnostics.has_errors();
     if args.input.format != Format::Json {
         eprintln!(
@@ -39,6 +26,5 @@ pub fn run(args: &ValidateArgs) -> u8 {
             summary(&diagnostics)
         );
     }
-    let _ = validated;
     if invalid { EXIT_INVALID } else { EXIT_OK }
 }

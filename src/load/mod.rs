@@ -255,10 +255,11 @@ fn route(value: &Value, options: LoadOptions) -> Route {
         );
     }
     if group != GROUP {
-        let message = format!("skipped {kind} ({api_version}): not a Rivven resource");
         return if options.strict {
+            let message = format!("{kind} ({api_version}) is not a Rivven resource");
             Route::Reject(Diagnostic::error("load/foreign-kind", message).path("/kind").hint("remove it, or run without --strict to skip it"))
         } else {
+            let message = format!("skipped {kind} ({api_version}): not a Rivven resource");
             Route::Skip(Diagnostic::note("load/foreign-kind", message).path("/kind"))
         };
     }

@@ -65,6 +65,13 @@ fn unique_names<'a>(ctx: &mut RuleContext<'_>, list: &str, names: impl Iterator<
 /// The typed form must match the connector type, and only one may be given.
 fn typed_forms(ctx: &mut RuleContext<'_>, pointer: &str, direction: Direction, connector: &str, set: Vec<&'static str>, has_config: bool) {
     let known = registry::lookup(direction, connector);
+    if known.is_none() {
+        let names = registry::all().iter().filter(|k| k.direction == direction).flat_map(|k| k.types.iter().copied());
+        if let Some(near) = crate::validate::suggest::closest(connector, names) {
+            ctx.warning("connector/near-known-type", &format!("{pointer}/connector"), format!("`{connector}` is not a known connector type, so it is treated as a custom connector and its `config` is not checked"))
+                .with_hint(format!("did you mean `{near}`?"));
+        }
+    }
     if set.len() > 1 {
         ctx.error("connector/several-typed", pointer, format!("only one typed configuration may be given, found {}", set.join(", ")));
     }
