@@ -378,7 +378,7 @@ fn no_secret_value_is_ever_rendered_and_secrets_are_references() {
     }
     // The `${VAR}` placeholders a user writes pass through, and their Secret enters the pod.
     assert!(everything.contains("authorization: Bearer ${WEBHOOK_API_TOKEN}"));
-    assert!(everything.contains("password: ${ORDERS_DB_password}"));
+    assert!(everything.contains("password: ${password}"), "the CDC password is a placeholder for the Secret's key");
 }
 
 fn hash_of(objects: &[RenderedObject], kind: &str, name: &str) -> String {

@@ -119,7 +119,7 @@ fn service_ports(cluster_mode: bool) -> Vec<ServicePort> {
 
 fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: owner.metadata(headless_name(cluster.name())),
+        metadata: common::service_metadata(owner, headless_name(cluster.name()), "headless"),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
             // Brokers must find each other before they are ready.
@@ -134,7 +134,7 @@ fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
 
 fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: owner.metadata(workload_name(cluster.name())),
+        metadata: common::service_metadata(owner, workload_name(cluster.name()), "client"),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),

@@ -18,6 +18,8 @@ use crate::rivven::IMAGE_UID;
 
 /// Annotation naming the Rivven resource an object was rendered from.
 pub const SOURCE_ANNOTATION: &str = "rivven.hupe1980.github.io/source";
+/// Label telling a kind's Services apart (`client`, `headless`), so a ServiceMonitor selects one.
+pub const SERVICE_ROLE_LABEL: &str = "rivven.hupe1980.github.io/service";
 /// Pod-template annotation whose change rolls the pods when their configuration changes.
 pub const CONFIG_HASH_ANNOTATION: &str = "rivven.hupe1980.github.io/config-hash";
 
@@ -195,6 +197,8 @@ pub fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
 
 /// A prometheus-operator ServiceMonitor (no typed binding exists for it).
 pub fn service_monitor(owner: &Owner<'_>, name: &str, port: &str, path: &str) -> serde_json::Value {
+    let mut selector = owner.selector_labels();
+    selector.insert(SERVICE_ROLE_LABEL.into(), "client".into());
     let mut metadata = serde_json::to_value(owner.metadata(name)).expect("metadata serializes");
     if let Some(m) = metadata.as_object_mut() {
         m.retain(|_, v| !v.is_null());
@@ -204,8 +208,15 @@ pub fn service_monitor(owner: &Owner<'_>, name: &str, port: &str, path: &str) ->
         "kind": "ServiceMonitor",
         "metadata": metadata,
         "spec": {
-            "selector": { "matchLabels": owner.selector_labels() },
+            "selector": { "matchLabels": selector },
             "endpoints": [{ "port": port, "path": path, "interval": "30s" }],
         },
     })
+}
+
+/// Metadata of a Service, labelled with its role.
+pub fn service_metadata(owner: &Owner<'_>, name: String, role: &str) -> ObjectMeta {
+    let mut metadata = owner.metadata(name);
+    metadata.labels.get_or_insert_with(BTreeMap::new).insert(SERVICE_ROLE_LABEL.into(), role.into());
+    metadata
 }

@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::common::{self, Owner, CONFIG_HASH_ANNOTATION};
-use super::connect_config::{connect_yaml, secret_env_prefix};
+use super::connect_config::connect_yaml;
 use super::RenderedObject;
 use crate::model::{Kind, RivvenConnect};
 use crate::output::yaml;
@@ -29,7 +29,7 @@ pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
     let owner = Owner::of(connect, Kind::Connect, "rivven-connect", "connect", &connect.spec.version);
     let config_text = format!("# Rendered by rivven-render from {}; do not edit.\n{}", owner.source(), yaml::to_string(&connect_yaml(connect)));
     let secrets = secret_refs(connect);
-    let hash = common::config_hash(&[&config_text, &secrets.iter().map(|(n, p)| format!("{n}={p}")).collect::<Vec<_>>().join(",")]);
+    let hash = common::config_hash(&[&config_text, &secrets.iter().cloned().collect::<Vec<_>>().join(",")]);
     let config_map = ConfigMap {
         metadata: owner.metadata(format!("rivven-connect-{}-config", connect.name())),
         data: Some(BTreeMap::from([(CONFIG_FILE.to_owned(), config_text)])),
@@ -43,11 +43,11 @@ pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
     objects
 }
 
-/// Each distinct Secret referenced by a connector, with the prefix of its variables.
-fn secret_refs(connect: &RivvenConnect) -> BTreeSet<(String, String)> {
-    let sources = connect.spec.sources.iter().map(|s| (&s.config_secret_ref, &s.name));
-    let sinks = connect.spec.sinks.iter().map(|s| (&s.config_secret_ref, &s.name));
-    sources.chain(sinks).filter_map(|(secret, name)| secret.as_ref().map(|s| (s.clone(), secret_env_prefix(name)))).collect()
+/// Each distinct Secret referenced by a connector, in name order.
+pub fn secret_refs(connect: &RivvenConnect) -> BTreeSet<String> {
+    let sources = connect.spec.sources.iter().map(|s| &s.config_secret_ref);
+    let sinks = connect.spec.sinks.iter().map(|s| &s.config_secret_ref);
+    sources.chain(sinks).flatten().cloned().collect()
 }
 
 fn ports(connect: &RivvenConnect) -> Vec<(&'static str, i32)> {
@@ -61,7 +61,7 @@ fn ports(connect: &RivvenConnect) -> Vec<(&'static str, i32)> {
 
 fn service(connect: &RivvenConnect, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: owner.metadata(workload_name(connect.name())),
+        metadata: common::service_metadata(owner, workload_name(connect.name()), "client"),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
@@ -77,12 +77,11 @@ fn service(connect: &RivvenConnect, owner: &Owner<'_>) -> Service {
     }
 }
 
-fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, secrets: &BTreeSet<(String, String)>) -> Deployment {
+fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, secrets: &BTreeSet<String>) -> Deployment {
     let spec = &connect.spec;
     let env_from: Vec<EnvFromSource> = secrets
         .iter()
-        .map(|(secret, prefix)| EnvFromSource {
-            prefix: Some(prefix.clone()),
+        .map(|secret| EnvFromSource {
             secret_ref: Some(SecretEnvSource { name: secret.clone(), optional: Some(false) }),
             ..EnvFromSource::default()
         })

@@ -1,5 +1,7 @@
 //! connect.yaml in rivven-connect's own format: snake_case keys, broker bootstrap through the
-//! cluster's client Service, secrets only as `${VAR}` placeholders filled from the environment.
+//! cluster's client Service, secrets only as `${VAR}` placeholders filled from the environment
+//! (each `configSecretRef` enters the worker as environment variables named as the Secret's keys, so
+//! cloud SDKs find e.g. `AWS_ACCESS_KEY_ID` where they look for it).
 use serde_json::{json, Map, Value};
 
 use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
@@ -14,17 +16,6 @@ pub fn bootstrap_server(connect: &RivvenConnect) -> String {
         Some(ns) => format!("rivven-{}.{ns}.svc.cluster.local:{BROKER_CLIENT_PORT}", r.name),
         None => format!("rivven-{}:{BROKER_CLIENT_PORT}", r.name),
     }
-}
-
-/// Prefix of the environment variables a connector's `configSecretRef` provides: its keys are
-/// referenced as `${<PREFIX><key>}` in `config`, e.g. `${POSTGRES_CDC_password}`.
-pub fn secret_env_prefix(connector_name: &str) -> String {
-    let mut prefix: String = connector_name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
-    if prefix.starts_with(|c: char| c.is_ascii_digit()) {
-        prefix.insert(0, '_');
-    }
-    prefix.push('_');
-    prefix
 }
 
 /// The whole connect.yaml document.
@@ -63,7 +54,7 @@ pub fn connect_yaml(connect: &RivvenConnect) -> Value {
 }
 
 fn source(s: &SourceConnectorSpec) -> Value {
-    let (config, tables) = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), &s.name);
+    let (config, tables) = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some());
     let mut out = json!({ "connector": s.connector, "topic": s.topic, "enabled": s.enabled, "config": config });
     if let Some(t) = &s.topic_config {
         let mut tc = Map::new();
@@ -90,7 +81,7 @@ fn source(s: &SourceConnectorSpec) -> Value {
 }
 
 fn sink(s: &SinkConnectorSpec) -> Value {
-    let (config, _) = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), &s.name);
+    let (config, _) = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some());
     let start_offset = match s.start_offset.as_str() {
         "earliest" | "latest" => json!(s.start_offset),
         timestamp => json!({ "timestamp": timestamp }),
@@ -120,7 +111,6 @@ fn connector_config(
     typed: Option<(&'static str, Value)>,
     generic: &Map<String, Value>,
     has_secret: bool,
-    name: &str,
 ) -> (Value, Vec<Value>) {
     let Some(known) = registry::lookup(direction, connector) else {
         // A custom connector: its keys are its own business.
@@ -134,11 +124,11 @@ fn connector_config(
         if matches!(connector, "postgres-cdc" | "mysql-cdc") {
             cdc_spelling(map, &mut tables);
             if has_secret {
-                let prefix = secret_env_prefix(name);
+                // The Secret's keys are environment variables of the worker, named as in the Secret.
                 for (key, fallback) in [("host", None), ("port", Some(if connector == "mysql-cdc" { "3306" } else { "5432" })), ("database", None), ("user", None), ("password", None)] {
                     map.entry(key).or_insert_with(|| match fallback {
-                        Some(f) => json!(format!("${{{prefix}{key}:-{f}}}")),
-                        None => json!(format!("${{{prefix}{key}}}")),
+                        Some(f) => json!(format!("${{{key}:-{f}}}")),
+                        None => json!(format!("${{{key}}}")),
                     });
                 }
             }
@@ -230,13 +220,11 @@ pub fn snake_case(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{secret_env_prefix, snake_case};
+    use super::snake_case;
 
     #[test]
-    fn spells_keys_and_prefixes() {
+    fn spells_keys() {
         assert_eq!(snake_case("eventsPerSecond"), "events_per_second");
         assert_eq!(snake_case("format"), "format");
-        assert_eq!(secret_env_prefix("postgres-cdc"), "POSTGRES_CDC_");
-        assert_eq!(secret_env_prefix("9lives"), "_9LIVES_");
     }
 }

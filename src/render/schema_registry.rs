@@ -44,7 +44,10 @@ pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
 fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
     let compat = &registry.spec.compatibility;
     let plan = json!({
-        "registry": format!("http://{}:{}", workload_name(registry.name()), registry.spec.server.port),
+        "registry": format!("http://{}:{}", match registry.namespace() {
+            Some(ns) => format!("{}.{ns}.svc.cluster.local", workload_name(registry.name())),
+            None => workload_name(registry.name()),
+        }, registry.spec.server.port),
         "compatibility": compat.default_level,
         "subjects": compat.per_subject.iter().map(|(s, l)| json!({ "subject": s, "compatibility": l })).collect::<Vec<_>>(),
     });
@@ -59,7 +62,7 @@ fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
 
 fn service(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: owner.metadata(workload_name(registry.name())),
+        metadata: common::service_metadata(owner, workload_name(registry.name()), "client"),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),

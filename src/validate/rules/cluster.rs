@@ -34,7 +34,7 @@ pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
                 .with_hint("set `clusterAuthSecretRef` to name your own Secret; rivven-render never writes secret values");
         }
     }
-    if spec.metrics.port != crate::model::common::MetricsSpec::default().port {
+    if ctx.is_set("/spec/metrics/port") {
         ctx.warning("rivven/metrics-port", "/spec/metrics/port", "rivvend 0.0.22 serves metrics only on its API port (9094, path /metrics); `metrics.port` is not used");
     }
 }
@@ -69,7 +69,7 @@ fn broker_config(ctx: &mut RuleContext<'_>, config: &BrokerConfig, replicas: u32
             format!("raftElectionMaxMs ({}) is below raftElectionMinMs ({})", config.raft_election_max_ms, config.raft_election_min_ms),
         );
     }
-    if config.log_retention_hours != BrokerConfig::default().log_retention_hours {
+    if ctx.is_set("/spec/config/logRetentionHours") {
         ctx.warning("rivven/no-flag", "/spec/config/logRetentionHours", "rivvend 0.0.22 has no broker-wide retention setting; this value is not applied")
             .with_hint("set `config.retentionMs` on each RivvenTopic instead");
     }

@@ -34,6 +34,12 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     for (i, source) in spec.sources.iter().enumerate() {
         cdc_column_masks(ctx, i, source);
     }
+    let secrets = crate::render::connect::secret_refs(connect);
+    if secrets.len() > 1 {
+        let names: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        ctx.warning("connect/secret-keys-shared", "/spec", format!("the Secrets {} all become environment variables of the same workers: a key present in several of them takes the value of the last one ({})", names.join(", "), names[names.len() - 1]))
+            .with_hint("give credentials of different connectors distinct key names, or split the connectors into several RivvenConnects");
+    }
     let active_sources = spec.sources.iter().filter(|s| s.enabled).count();
     if spec.replicas > 1 && active_sources > 0 {
         ctx.warning("connect/replicated-sources", "/spec/replicas", format!("{} workers without distributed mode each run every source: {active_sources} source(s) would run {} times", spec.replicas, spec.replicas))

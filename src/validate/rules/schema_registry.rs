@@ -1,7 +1,7 @@
 //! Rules of RivvenSchemaRegistry.
 use super::super::context::{RuleContext, WithHint};
 use super::common;
-use crate::model::schema_registry::{AuthMethod, CompatibilitySpec, FormatsSpec, RegistryServerSpec, StorageMode};
+use crate::model::schema_registry::{AuthMethod, CompatibilitySpec, FormatsSpec, StorageMode};
 use crate::model::RivvenSchemaRegistry;
 
 /// Longest registry name: Service `rivven-schema-{name}` is a DNS label.
@@ -19,11 +19,10 @@ pub fn check(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
         ctx.error("registry/bind-address", "/spec/server/bindAddress", format!("`{}` is not an IP address", spec.server.bind_address))
             .with_hint("rivven-schema binds an IP address such as `0.0.0.0`");
     }
-    let defaults = RegistryServerSpec::default();
-    if spec.server.request_timeout_ms != defaults.request_timeout_ms {
+    if ctx.is_set("/spec/server/requestTimeoutMs") {
         ctx.warning("rivven/no-flag", "/spec/server/requestTimeoutMs", "rivven-schema 0.0.22 has no request timeout setting; this value is not applied");
     }
-    if spec.server.cors_enabled != defaults.cors_enabled {
+    if ctx.is_set("/spec/server/corsEnabled") {
         ctx.warning("rivven/no-flag", "/spec/server/corsEnabled", "rivven-schema 0.0.22 has no CORS setting; this value is not applied");
     }
     if spec.storage.mode == StorageMode::Broker {
