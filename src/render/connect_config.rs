@@ -141,6 +141,12 @@ fn connector_config(
 /// `schema.table` strings and column selections as `column_filters`; the per-table topic moves to
 /// the source-level `tables` list. (Column masks have no equivalent: validation warns.)
 fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
+    // Transform options are option names (`drop_tombstones`), not data: spell them like the rest.
+    for transform in config.get_mut("transforms").and_then(Value::as_array_mut).into_iter().flatten() {
+        if let Some(Value::Object(options)) = transform.get_mut("config") {
+            *options = std::mem::take(options).into_iter().map(|(k, v)| (snake_case(&k), v)).collect();
+        }
+    }
     if let Some(publication) = config.remove("publication") {
         config.insert("publication_name".into(), publication);
     }
