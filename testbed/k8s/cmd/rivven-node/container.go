@@ -291,9 +291,19 @@ func (r *containerRun) start(ctx context.Context) (*exec.Cmd, error) {
 		argv = append(argv, expandVars(a, env.lookup))
 	}
 	uid, gid, groups := r.identity()
+	// Per-pod networking: the bind shim turns wildcard binds into binds of the pod IP (see
+	// testbed/bindshim/bindshim.c). Both variables are for the shim only; its constructor removes
+	// them, so the program sees exactly the pod's environment.
+	mounts = append(mounts, mountSpec{Source: w.a.bindShim, Target: bindShimPath, ReadOnly: true})
+	execEnv := env.list()
+	preload := bindShimPath
+	if v, ok := env.lookup("LD_PRELOAD"); ok && v != "" {
+		preload += ":" + v
+	}
+	execEnv = append(withoutVar(execEnv, "LD_PRELOAD"), "LD_PRELOAD="+preload, bindShimIPVar+"="+w.ip)
 	spec := containerSpec{
 		Rootfs: filepath.Join(w.dir, "rootfs", r.spec.Name), Binary: r.binary, Entrypoint: "/app",
-		Argv: argv, Env: env.list(), WorkingDir: r.spec.WorkingDir, Hostname: podHostname(w.currentPod()),
+		Argv: argv, Env: execEnv, WorkingDir: r.spec.WorkingDir, Hostname: podHostname(w.currentPod()),
 		HostsFile: w.hostsPath, Mounts: mounts, UID: uid, GID: gid, Groups: groups,
 	}
 	specPath := filepath.Join(w.dir, r.spec.Name+".spec.json")
@@ -325,6 +335,23 @@ func (r *containerRun) start(ctx context.Context) (*exec.Cmd, error) {
 	_ = os.WriteFile(r.pidPath, []byte(fmt.Sprint(cmd.Process.Pid)), 0o644)
 	log.Printf("pod %s/%s container %s started (pid %d): %q", w.namespace, w.name, r.spec.Name, cmd.Process.Pid, argv)
 	return cmd, nil
+}
+
+// Where the bind shim appears inside a container (outside anything an image would ship), and the
+// variable carrying the pod IP to it.
+const (
+	bindShimPath  = "/.rivven-testbed/bindshim.so"
+	bindShimIPVar = "RIVVEN_TESTBED_POD_IP"
+)
+
+func withoutVar(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // identity resolves runAsUser/runAsGroup (container over pod) with the Rivven images' USER

@@ -39,6 +39,7 @@ type agent struct {
 	nodeName       string
 	stateDir       string
 	rivvenBin      string
+	bindShim       string // LD_PRELOAD library emulating per-pod networking (testbed/bindshim)
 	k8sVersion     string
 	backoffInitial time.Duration
 	hosts          *hostsTable
@@ -60,15 +61,19 @@ func main() {
 	nodeName := flag.String("node-name", "testbed", "name of the Node to register")
 	stateDir := flag.String("state-dir", "", "testbed state directory (pods/ and volumes/ live here)")
 	rivvenBin := flag.String("rivven-bin", "", "directory with rivvend, rivven-connect, rivven-schema")
+	bindShim := flag.String("bind-shim", "", "bindshim.so preloaded into every container: wildcard binds go to the pod IP")
 	version := flag.String("kubernetes-version", "v1.36.3", "version reported as kubeletVersion")
 	backoff := flag.Duration("crashloop-backoff", 10*time.Second, "first restart delay after a container exits")
 	flag.Parse()
-	if *kubeconfig == "" || *provKubeconfig == "" || *stateDir == "" || *rivvenBin == "" {
-		log.Fatal("--kubeconfig, --provisioner-kubeconfig, --state-dir and --rivven-bin are required")
+	if *kubeconfig == "" || *provKubeconfig == "" || *stateDir == "" || *rivvenBin == "" || *bindShim == "" {
+		log.Fatal("--kubeconfig, --provisioner-kubeconfig, --state-dir, --rivven-bin and --bind-shim are required")
+	}
+	if _, err := os.Stat(*bindShim); err != nil {
+		log.Fatalf("bind shim: %v (run testbed/tb build)", err)
 	}
 	a := &agent{
 		node: mustClient(*kubeconfig), admin: mustClient(*provKubeconfig), nodeName: *nodeName,
-		stateDir: *stateDir, rivvenBin: *rivvenBin, k8sVersion: *version, backoffInitial: *backoff,
+		stateDir: *stateDir, rivvenBin: *rivvenBin, bindShim: *bindShim, k8sVersion: *version, backoffInitial: *backoff,
 		workers: map[types.UID]*podWorker{}, usedIPs: map[string]types.UID{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
