@@ -78,6 +78,9 @@ fn check_document(doc: &Document, index: usize, validated: &mut Validated, out: 
     if doc.kind == Kind::Connect {
         rules::connect::check_configs(doc, out);
     }
+    for d in out[before..].iter_mut().filter(|d| d.resource.is_none()) {
+        d.resource = Some(doc.display_name());
+    }
     if out[before..].iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
         return; // field rules need the typed resource, which needs a schema-valid document
     }
