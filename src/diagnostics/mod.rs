@@ -94,6 +94,11 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the hint of a diagnostic already reported.
+    pub fn with_hint(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into());
+    }
+
     /// File, 1-based line and column, when located.
     pub fn position(&self, sources: &SourceSet) -> Option<(FileId, usize, usize)> {
         let loc = self.location.as_ref()?;

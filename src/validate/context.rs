@@ -48,15 +48,3 @@ impl<'a> RuleContext<'a> {
         self.doc.value.pointer(pointer).is_some()
     }
 }
-
-/// Adds a hint to a reported diagnostic.
-pub trait WithHint {
-    /// Sets the hint.
-    fn with_hint(&mut self, hint: impl Into<String>);
-}
-
-impl WithHint for Diagnostic {
-    fn with_hint(&mut self, hint: impl Into<String>) {
-        self.hint = Some(hint.into());
-    }
-}

@@ -1,7 +1,7 @@
 //! Rules over the whole input set: references between resources and collisions.
 use std::collections::HashMap;
 
-use super::context::{RuleContext, WithHint};
+use super::context::RuleContext;
 use super::{Checked, Validated};
 use crate::diagnostics::Diagnostic;
 use crate::load::Document;

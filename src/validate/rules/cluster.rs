@@ -1,5 +1,5 @@
 //! Rules of RivvenCluster.
-use super::super::context::{RuleContext, WithHint};
+use super::super::context::RuleContext;
 use super::super::quantity;
 use super::common;
 use crate::model::cluster::BrokerConfig;

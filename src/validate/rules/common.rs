@@ -1,7 +1,7 @@
 //! Rules shared by the workload kinds: object names, quantities, TLS, image versions.
 use k8s_openapi::api::core::v1::ResourceRequirements;
 
-use super::super::context::{RuleContext, WithHint};
+use super::super::context::RuleContext;
 use super::super::quantity;
 use crate::model::common::TlsSpec;
 use crate::model::DEFAULT_RIVVEN_VERSION;

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::super::context::{RuleContext, WithHint};
+use super::super::context::RuleContext;
 use super::super::schema_check::CompiledSchema;
 use super::common;
 use crate::model::connectors::registry::{self, Direction};

@@ -1,5 +1,5 @@
 //! Rules of RivvenSchemaRegistry.
-use super::super::context::{RuleContext, WithHint};
+use super::super::context::RuleContext;
 use super::common;
 use crate::model::schema_registry::{AuthMethod, CompatibilitySpec, FormatsSpec, StorageMode};
 use crate::model::RivvenSchemaRegistry;

@@ -1,5 +1,5 @@
 //! Rules of RivvenTopic.
-use super::super::context::{RuleContext, WithHint};
+use super::super::context::RuleContext;
 use crate::model::RivvenTopic;
 
 /// Checks one topic.
