@@ -203,3 +203,131 @@ impl Testbed {
         ips
     }
 }
+
+// ------------------------------------------------------------------ end-to-end helpers
+
+impl Testbed {
+    /// The testbed's state directory (`pods/<ns>_<pod>/<container>.log` live here).
+    pub fn state_dir(&self) -> PathBuf {
+        self.kubeconfig.parent().expect("kubeconfig lives in the state directory").to_path_buf()
+    }
+
+    /// A container's log file as the node agent writes it (there is no `kubectl logs`).
+    pub fn container_log(&self, ns: &str, pod: &str, container: &str) -> String {
+        let path = self.state_dir().join("pods").join(format!("{ns}_{pod}")).join(format!("{container}.log"));
+        let raw = std::fs::read(&path).unwrap_or_default();
+        strip_ansi(&String::from_utf8_lossy(&raw))
+    }
+
+    /// Server-side apply (`kubectl apply --server-side`), optionally as a server-side dry run.
+    /// Ok carries kubectl's per-object lines, Err the API server's answer.
+    pub fn apply_server_side(&self, objects: &Value, dry_run: bool) -> Result<String, String> {
+        let mut args = vec!["apply", "--server-side", "--field-manager", "rivven-render-e2e", "-f", "-"];
+        if dry_run {
+            args.push("--dry-run=server");
+        }
+        self.with_stdin(&args, objects)
+    }
+
+    /// Every pod of a namespace with its phase, conditions, container states and the last lines of
+    /// each container's log: what a failing wait prints.
+    pub fn pod_report(&self, ns: &str) -> String {
+        let Some(pods) = self.get(&["-n", ns, "pods"]) else { return format!("(no pods in {ns})") };
+        let items = pods["items"].as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            return format!("(no pods in namespace {ns})");
+        }
+        let mut out = String::new();
+        for p in &items {
+            let name = p["metadata"]["name"].as_str().unwrap_or("?");
+            out += &format!(
+                "\n--- pod {ns}/{name}: phase {} podIP {} conditions {}\n",
+                p["status"]["phase"], p["status"]["podIP"], p["status"]["conditions"]
+            );
+            for c in p["status"]["containerStatuses"].as_array().into_iter().flatten() {
+                let cname = c["name"].as_str().unwrap_or("?");
+                out += &format!(
+                    "    container {cname}: ready {} restarts {} state {} lastState {}\n",
+                    c["ready"], c["restartCount"], c["state"], c["lastState"]
+                );
+                let log = self.container_log(ns, name, cname);
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = &lines[lines.len().saturating_sub(15)..];
+                out += &format!("    last {} log lines of {cname}:\n", tail.len());
+                for l in tail {
+                    out += &format!("      | {l}\n");
+                }
+            }
+        }
+        out
+    }
+
+    /// Polls `f` every 250 ms until Some; on timeout panics naming what was awaited, with the
+    /// namespace's pod report (status and log tails).
+    pub fn wait_in<T>(&self, ns: &str, timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}\npods:{}", self.pod_report(ns));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// Waits until the named pod is Ready (and not being deleted); returns it.
+    pub fn wait_pod_ready(&self, ns: &str, pod: &str, timeout: Duration) -> Value {
+        self.wait_in(ns, timeout, &format!("pod {ns}/{pod} Ready"), || {
+            let p = self.get(&["-n", ns, "pod", pod])?;
+            (pod_ready(&p) && p["metadata"]["deletionTimestamp"].is_null()).then_some(p)
+        })
+    }
+
+    /// Waits until exactly one pod matches the label selector and is Ready; returns it.
+    pub fn wait_selected_pod_ready(&self, ns: &str, selector: &str, timeout: Duration) -> Value {
+        self.wait_in(ns, timeout, &format!("one Ready pod for {selector} in {ns}"), || {
+            let pods = self.get(&["-n", ns, "pods", "-l", selector])?;
+            let live: Vec<&Value> =
+                pods["items"].as_array()?.iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()).collect();
+            (live.len() == 1 && pod_ready(live[0])).then(|| live[0].clone())
+        })
+    }
+}
+
+/// Removes terminal colour sequences (rivvend colours its logs even into files).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A minimal HTTP/1.0 GET (no client crate needed): (status code, body). Err when nothing listens.
+pub fn http_get(addr: &str, path: &str) -> Result<(u16, String), String> {
+    use std::io::Read;
+    use std::net::{TcpStream, ToSocketAddrs};
+    let sock = addr.to_socket_addrs().map_err(|e| format!("{addr}: {e}"))?.next().ok_or(format!("{addr}: no address"))?;
+    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(|e| format!("connect {addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n").map_err(|e| format!("write {addr}: {e}"))?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(|e| format!("read {addr}: {e}"))?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or(format!("no HTTP status from {addr}: {head:?}"))?;
+    Ok((status, body.to_string()))
+}
