@@ -373,10 +373,21 @@ fn rendered_broker_runs_and_accepts_a_topic_through_its_client_service() {
     let pvc = format!("{claim}-{}-0", name(sts));
     let pvc = tb.get(&["-n", &ns.name, "pvc", &pvc]).unwrap_or_else(|| panic!("PVC {pvc} missing"));
     assert_eq!(pvc["status"]["phase"], "Bound", "{}", pvc["status"]);
-    // Data lands on the PVC (the broker's --data-dir), not in the container's tmpfs.
+    // The topic lands on the PVC's volume (the broker's data dir), not in the container's tmpfs.
+    let pv = tb.get(&["pv", pvc["spec"]["volumeName"].as_str().expect("bound volume")]).expect("the bound PV");
+    let dir = PathBuf::from(pv["spec"]["hostPath"]["path"].as_str().expect("the testbed's PVs are directories"));
+    assert!(tree_mentions(&dir, "e2e-orders", 4), "topic e2e-orders not found under the PV directory {}", dir.display());
     let pod = tb.get(&["-n", &ns.name, "pod", &format!("{}-0", name(sts))]).unwrap();
     let c = &pod["status"]["containerStatuses"][0];
     assert_eq!(c["restartCount"], 0, "{c}");
+}
+
+/// Whether a file or directory name under `dir` (down to `depth` levels) contains `needle`.
+fn tree_mentions(dir: &std::path::Path, needle: &str, depth: usize) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| {
+        e.file_name().to_string_lossy().contains(needle) || (depth > 1 && e.path().is_dir() && tree_mentions(&e.path(), needle, depth - 1))
+    })
 }
 
 /// examples/minimal/schema-registry.yaml: the real rivven-schema Ready; `GET /config` through its

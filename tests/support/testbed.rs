@@ -264,6 +264,7 @@ impl Testbed {
 
     /// Polls `f` every 250 ms until Some; on timeout panics naming what was awaited, with the
     /// namespace's pod report (status and log tails).
+    #[track_caller]
     pub fn wait_in<T>(&self, ns: &str, timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
         let start = Instant::now();
         loop {
@@ -278,6 +279,7 @@ impl Testbed {
     }
 
     /// Waits until the named pod is Ready (and not being deleted); returns it.
+    #[track_caller]
     pub fn wait_pod_ready(&self, ns: &str, pod: &str, timeout: Duration) -> Value {
         self.wait_in(ns, timeout, &format!("pod {ns}/{pod} Ready"), || {
             let p = self.get(&["-n", ns, "pod", pod])?;
@@ -286,6 +288,7 @@ impl Testbed {
     }
 
     /// Waits until exactly one pod matches the label selector and is Ready; returns it.
+    #[track_caller]
     pub fn wait_selected_pod_ready(&self, ns: &str, selector: &str, timeout: Duration) -> Value {
         self.wait_in(ns, timeout, &format!("one Ready pod for {selector} in {ns}"), || {
             let pods = self.get(&["-n", ns, "pods", "-l", selector])?;
