@@ -91,53 +91,12 @@ pub struct PostgresCdcConfig {
     pub signal_table: Option<String>,
     /// Tables to capture.
     pub tables: Vec<TableSpec>,
-    /// Snapshot settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub snapshot: Option<SnapshotCdcConfigSpec>,
-    /// Non-blocking incremental snapshots.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incremental_snapshot: Option<IncrementalSnapshotSpec>,
-    /// Signal processing for ad-hoc snapshots.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signal: Option<SignalTableSpec>,
-    /// Heartbeat monitoring.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub heartbeat: Option<HeartbeatCdcSpec>,
-    /// Event deduplication.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deduplication: Option<DeduplicationCdcSpec>,
-    /// Transaction metadata topic.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_topic: Option<TransactionTopicSpec>,
-    /// Schema change capture.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema_change_topic: Option<SchemaChangeTopicSpec>,
-    /// Tombstone handling.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tombstone: Option<TombstoneCdcSpec>,
-    /// Field-level encryption.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field_encryption: Option<FieldEncryptionSpec>,
     /// Capture from a read replica.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only_replica: Option<ReadOnlyReplicaSpec>,
-    /// Event routing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub router: Option<EventRouterSpec>,
-    /// Custom partitioning.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partitioner: Option<PartitionerSpec>,
-    /// Single message transforms, applied in order.
-    pub transforms: Vec<SmtTransformSpec>,
-    /// Parallel processing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parallel: Option<ParallelCdcSpec>,
-    /// Transactional outbox pattern.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outbox: Option<OutboxSpec>,
-    /// Health monitoring.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub health: Option<HealthMonitorSpec>,
+    /// Snapshots, signals, routing, transforms and the other CDC features shared with MySQL.
+    #[serde(flatten)]
+    pub features: CdcFeatures,
 }
 
 /// MySQL change data capture (binlog replication). Connection settings come from
@@ -161,6 +120,15 @@ pub struct MysqlCdcConfig {
     pub database_history_topic: Option<String>,
     /// Tables to capture.
     pub tables: Vec<TableSpec>,
+    /// Snapshots, signals, routing, transforms and the other CDC features shared with PostgreSQL.
+    #[serde(flatten)]
+    pub features: CdcFeatures,
+}
+
+/// The advanced CDC features both CDC sources share (the spec's "Advanced CDC Configuration Types").
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CdcFeatures {
     /// Snapshot settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotCdcConfigSpec>,
@@ -315,7 +283,7 @@ mod tests {
             (p.snapshot_mode, p.decoding_plugin, p.heartbeat_interval_ms),
             (SnapshotMode::Initial, DecodingPlugin::Pgoutput, 0)
         );
-        assert!(p.slot_name.is_none() && p.tables.is_empty() && p.transforms.is_empty() && p.snapshot.is_none());
+        assert!(p.slot_name.is_none() && p.tables.is_empty() && p.features.transforms.is_empty() && p.features.snapshot.is_none());
         let m: MysqlCdcConfig = serde_json::from_value(json!({})).unwrap();
         assert_eq!(m, MysqlCdcConfig::default());
         assert!(m.server_id.is_none() && !m.include_gtid);
@@ -335,15 +303,15 @@ mod tests {
         let p: PostgresCdcConfig = serde_json::from_value(super::super::tests::readme_postgres_config()).unwrap();
         assert_eq!(p.slot_name.as_deref(), Some("rivven_cdc_slot"));
         assert_eq!(p.tables[1].column_masks["email"], "***@***.***");
-        assert_eq!(p.incremental_snapshot.unwrap().watermark_strategy, Some(WatermarkStrategy::UpdateAndInsert));
-        assert_eq!(p.snapshot.unwrap().max_retries, 3);
+        assert_eq!(p.features.incremental_snapshot.unwrap().watermark_strategy, Some(WatermarkStrategy::UpdateAndInsert));
+        assert_eq!(p.features.snapshot.unwrap().max_retries, 3);
 
         let p: PostgresCdcConfig =
             serde_json::from_value(super::super::tests::readme_advanced_postgres_config()).unwrap();
-        assert_eq!(p.partitioner.unwrap().strategy, PartitionStrategy::KeyHash);
-        assert_eq!(p.transforms[1].transform_type, SmtTransformType::MaskField);
-        assert_eq!(p.router.unwrap().rules.len(), 2);
-        assert_eq!(p.deduplication.unwrap().bloom_fpp, 0.001);
+        assert_eq!(p.features.partitioner.unwrap().strategy, PartitionStrategy::KeyHash);
+        assert_eq!(p.features.transforms[1].transform_type, SmtTransformType::MaskField);
+        assert_eq!(p.features.router.unwrap().rules.len(), 2);
+        assert_eq!(p.features.deduplication.unwrap().bloom_fpp, 0.001);
     }
 
     #[test]
