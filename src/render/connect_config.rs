@@ -147,8 +147,9 @@ fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
             *options = std::mem::take(options).into_iter().map(|(k, v)| (snake_case(&k), v)).collect();
         }
     }
-    if let Some(publication) = config.remove("publication") {
-        config.insert("publication_name".into(), publication);
+    if config.contains_key("publication") {
+        // Renamed in place, so the key keeps the user's position in connect.yaml.
+        *config = std::mem::take(config).into_iter().map(|(k, v)| (if k == "publication" { "publication_name".into() } else { k }, v)).collect();
     }
     if let Some(Value::Array(items)) = config.get("tables").cloned() {
         let mut names = Vec::new();

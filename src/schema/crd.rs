@@ -150,7 +150,7 @@ fn structural(node: &Value, defs: &Value, depth: usize, describe: bool) -> Value
         }
     }
     if out.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
-        out.remove("type");
+        out.shift_remove("type");
         out.insert("anyOf".into(), json!([{ "type": "integer" }, { "type": "string" }]));
     }
     let is_free_object = !out.contains_key("type") && !out.contains_key("anyOf")

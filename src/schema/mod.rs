@@ -119,7 +119,7 @@ fn make_strict(schema: &mut Value) {
             if let Some(Value::Object(props)) = map.get_mut("properties") {
                 for name in &required {
                     if let Some(Value::Object(p)) = props.get_mut(name) {
-                        p.remove("default");
+                        p.shift_remove("default");
                     }
                 }
             }
@@ -150,6 +150,6 @@ fn collapse_documented_enum(map: &mut Map<String, Value>) {
             return;
         }
     }
-    map.remove("oneOf");
+    map.shift_remove("oneOf");
     map.insert("enum".into(), Value::Array(values));
 }
