@@ -29,6 +29,20 @@ fn input(n: usize) -> String {
     (0..n).map(|i| format!("---\n{}", document(i))).collect()
 }
 
+/// Counts the bytes written to it (standing in for standard output).
+struct CountingSink(usize);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -55,12 +69,15 @@ fn phase(name: &str) {
             (validated.len(), 0)
         }
         "render" => {
+            // As `rivven-render render -o -` does: documents dropped after validation, stream written out.
             let (loaded, mut diagnostics) = load(text);
             let validated = rivven_render::validate::validate(&loaded, &mut diagnostics);
             assert!(!diagnostics.has_errors());
+            drop(loaded);
             let rendered = rivven_render::render::render(&validated);
-            let stream = rivven_render::output::stream(&rendered);
-            (rendered.objects.len(), stream.len())
+            let mut sink = CountingSink(0);
+            rivven_render::output::write_stream(&rendered, &mut sink).unwrap();
+            (rendered.objects.len(), sink.0)
         }
         "baseline" => {
             let target: usize = std::env::var("BASELINE_BYTES").unwrap().parse().unwrap();

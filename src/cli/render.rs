@@ -23,7 +23,8 @@ pub struct RenderArgs {
 
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
-    let Checked { validated, diagnostics, .. } = match load_and_validate(&args.input) {
+    // The parsed documents are not needed once their findings are printed: only the typed resources are.
+    let Checked { validated, diagnostics, loaded: _ } = match load_and_validate(&args.input) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -38,8 +39,8 @@ pub fn run(args: &RenderArgs) -> u8 {
     }
     let per_kind = counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ");
     let target = if args.output.as_os_str() == "-" {
-        let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout.write_all(output::stream(&rendered).as_bytes()).and_then(|()| stdout.flush()) {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        if let Err(e) = output::write_stream(&rendered, &mut stdout).and_then(|()| stdout.flush()) {
             eprintln!("rivven-render: cannot write the stream: {e}");
             return EXIT_USAGE;
         }

@@ -24,7 +24,18 @@ pub fn file_name(object: &RenderedObject) -> String {
 
 /// Every object as a `---`-separated YAML stream.
 pub fn stream(rendered: &Rendered) -> String {
-    rendered.objects.iter().map(|o| format!("---\n{}", yaml::to_string(&o.value))).collect()
+    let mut out = Vec::new();
+    write_stream(rendered, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the YAML writer writes UTF-8")
+}
+
+/// Writes the stream object by object, so large outputs are never held whole in memory.
+pub fn write_stream(rendered: &Rendered, out: &mut impl io::Write) -> io::Result<()> {
+    for object in &rendered.objects {
+        out.write_all(b"---\n")?;
+        out.write_all(yaml::to_string(&object.value).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// What a directory write did.
