@@ -142,9 +142,45 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
         empty(diagnostics);
         return;
     }
-    // Parse the whole stream; if that fails, parse it document by document so that one broken
-    // document hides no other document's findings. Each entry: (character offset, document).
-    let docs: Vec<(usize, Option<MarkedYaml<'_>>)> = match MarkedYaml::load_from_str(&source.text) {
+    let docs = parse_documents(source, file, diagnostics);
+    let mut any_document = false;
+    for (index_in_file, (char_offset, doc)) in docs.iter().enumerate() {
+        let Some(doc) = doc else {
+            any_document = true;
+            continue;
+        };
+        let mut spans = SpanIndex::default();
+        let value = match tree::convert_at(doc, source, *char_offset, &mut spans) {
+            Ok(value) => value,
+            Err((message, bytes)) => {
+                any_document = true;
+                diagnostics.push(Diagnostic::error("load/yaml-value", message).at(Some(Location { file, bytes })));
+                continue;
+            }
+        };
+        any_document |= !value.is_null();
+        let doc_location = spans.get("").map(|s| Location { file, bytes: s.value.clone() });
+        match route(&value, options) {
+            Route::Empty => {}
+            Route::Rivven(kind) => loaded.documents.push(Document { file, index_in_file, kind, value, spans }),
+            Route::Skip(d) | Route::Reject(d) => {
+                let pointer = d.path.clone();
+                let location = spans.get(&pointer).map(|s| Location { file, bytes: s.key.clone().unwrap_or(s.value.clone()) });
+                let path = crate::validate::paths::display(&value, &pointer);
+                diagnostics.push(d.at(location.or(doc_location)).path(path));
+            }
+        }
+    }
+    if !any_document {
+        empty(diagnostics); // only comments, or only `---` separators
+    }
+}
+
+/// Parses the whole stream; if that fails, parses it document by document so that one broken
+/// document hides no other document's findings. Each entry: (character offset, document), with
+/// `None` for a document whose syntax error was reported.
+fn parse_documents<'a>(source: &'a source::SourceFile, file: FileId, diagnostics: &mut Diagnostics) -> Vec<(usize, Option<MarkedYaml<'a>>)> {
+    match MarkedYaml::load_from_str(&source.text) {
         Ok(docs) => docs.into_iter().map(|d| (0, Some(d))).collect(),
         Err(_) => {
             let mut docs = Vec::new();
@@ -169,37 +205,6 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
             }
             docs
         }
-    };
-    let mut any_document = false;
-    for (index_in_file, (char_offset, doc)) in docs.iter().enumerate() {
-        let Some(doc) = doc else {
-            any_document = true;
-            continue;
-        };
-        let mut spans = SpanIndex::default();
-        let value = match tree::convert_at(doc, source, *char_offset, &mut spans) {
-            Ok(value) => value,
-            Err((message, bytes)) => {
-                any_document = true;
-                diagnostics.push(Diagnostic::error("load/yaml-value", message).at(Some(Location { file, bytes })));
-                continue;
-            }
-        };
-        any_document |= !value.is_null();
-        let doc_location = spans.get("").map(|s| Location { file, bytes: s.value.clone() });
-        match route(&value, options) {
-            Route::Empty => {}
-            Route::Rivven(kind) => loaded.documents.push(Document { file, index_in_file, kind, value, spans }),
-            Route::Skip(d) | Route::Reject(d) => {
-                let pointer = d.path.clone();
-                let location = spans.get(&pointer).map(|s| Location { file, bytes: s.key.clone().unwrap_or(s.value.clone()) });
-                let path = pointer.trim_start_matches('/').replace('/', ".");
-                diagnostics.push(d.at(location.or(doc_location)).path(path));
-            }
-        }
-    }
-    if !any_document {
-        empty(diagnostics); // only comments, or only `---` separators
     }
 }
 

@@ -199,10 +199,7 @@ pub fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
 pub fn service_monitor(owner: &Owner<'_>, name: &str, port: &str, path: &str) -> serde_json::Value {
     let mut selector = owner.selector_labels();
     selector.insert(SERVICE_ROLE_LABEL.into(), "client".into());
-    let mut metadata = serde_json::to_value(owner.metadata(name)).expect("metadata serializes");
-    if let Some(m) = metadata.as_object_mut() {
-        m.retain(|_, v| !v.is_null());
-    }
+    let metadata = serde_json::to_value(owner.metadata(name)).expect("metadata serializes");
     serde_json::json!({
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",

@@ -117,8 +117,8 @@ fn connector_config(
         return (Value::Object(generic.clone()), Vec::new());
     };
     let raw = typed.map(|(_, v)| v).unwrap_or_else(|| Value::Object(generic.clone()));
-    let schema = (known.schema)();
-    let mut config = snake_case_keys(&raw, &schema, &schema);
+    let schema = crate::schema::connector_schema(known);
+    let mut config = snake_case_keys(&raw, schema, schema);
     let mut tables = Vec::new();
     if let Some(map) = config.as_object_mut() {
         if matches!(connector, "postgres-cdc" | "mysql-cdc") {

@@ -77,15 +77,3 @@ pub fn render(validated: &Validated) -> Rendered {
     });
     Rendered { objects }
 }
-
-/// Drops `null` members recursively (k8s-openapi leaves none, hand-built JSON might).
-pub fn without_nulls(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(without_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(without_nulls),
-        _ => {}
-    }
-}

@@ -1,7 +1,12 @@
 //! JSON Schemas generated from the model: one per kind for validation and editors, and the
 //! CustomResourceDefinitions derived from them (see [`crd`]).
 use schemars::generate::SchemaSettings;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
 use serde_json::{json, Map, Value};
+
+use crate::model::connectors::registry::{self, Direction, KnownConnector};
 
 use crate::model::{Kind, KindSpec, ObjectMeta, ResourceStatus, API_VERSION};
 use crate::model::{RivvenClusterSpec, RivvenConnectSpec, RivvenSchemaRegistrySpec, RivvenTopicSpec};
@@ -53,6 +58,16 @@ pub fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
         }
     }
     node
+}
+
+/// The strict schema of a known connector's typed configuration, generated once per process and
+/// shared by validation (checking `config`) and rendering (spelling its keys).
+pub fn connector_schema(known: &KnownConnector) -> &'static Value {
+    static SCHEMAS: OnceLock<BTreeMap<(bool, &'static str), Value>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        registry::all().iter().map(|k| ((k.direction == Direction::Source, k.typed_field), strict((k.schema)()))).collect()
+    });
+    &schemas[&(known.direction == Direction::Source, known.typed_field)]
 }
 
 /// A schema generated elsewhere (e.g. a typed connector config), made strict like the kinds'.

@@ -280,11 +280,9 @@ impl Default for HealthMonitorSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::connectors::minimal;
     use serde_json::json;
 
-    fn minimal<T: for<'de> Deserialize<'de>>() -> T {
-        serde_json::from_value(json!({})).unwrap()
-    }
 
     #[test]
     fn minimal_forms_are_the_documented_defaults() {

@@ -61,3 +61,9 @@ macro_rules! typed_config_accessors {
     };
 }
 pub(crate) use typed_config_accessors;
+
+/// A config deserialized from `{}`: what a user gets by writing the key with nothing under it.
+#[cfg(test)]
+pub(crate) fn minimal<T: for<'de> serde::Deserialize<'de>>() -> T {
+    serde_json::from_value(serde_json::json!({})).expect("every field has a default")
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::super::context::RuleContext;
 use super::super::schema_check::CompiledSchema;
 use super::common;
-use crate::model::connectors::registry::{self, Direction};
+use crate::model::connectors::registry::{self, Direction, KnownConnector};
 use crate::model::RivvenConnect;
 
 /// Longest connect name: Service `rivven-connect-{name}` is a DNS label.
@@ -109,22 +109,21 @@ pub fn check_configs(doc: &crate::load::Document, out: &mut Vec<crate::diagnosti
                 continue; // the document schema reports the type
             }
             if let Some(known) = registry::lookup(direction, connector) {
-                let schema = connector_schema(direction, known.typed_field);
-                schema.check(doc, config, &format!("/spec/{list}/{i}/config"), out);
+                connector_schema(known).check(doc, config, &format!("/spec/{list}/{i}/config"), out);
             }
         }
     }
 }
 
-fn connector_schema(direction: Direction, typed_field: &'static str) -> &'static CompiledSchema {
-    static SCHEMAS: OnceLock<BTreeMap<(bool, &'static str), CompiledSchema>> = OnceLock::new();
-    let schemas = SCHEMAS.get_or_init(|| {
+fn connector_schema(known: &'static KnownConnector) -> &'static CompiledSchema {
+    static COMPILED: OnceLock<BTreeMap<(bool, &'static str), CompiledSchema>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(|| {
         registry::all()
             .iter()
-            .map(|k| ((k.direction == Direction::Source, k.typed_field), CompiledSchema::new(crate::schema::strict((k.schema)()))))
+            .map(|k| ((k.direction == Direction::Source, k.typed_field), CompiledSchema::new(crate::schema::connector_schema(k).clone())))
             .collect()
     });
-    &schemas[&(direction == Direction::Source, typed_field)]
+    &compiled[&(known.direction == Direction::Source, known.typed_field)]
 }
 
 /// rivven-connect 0.0.22's CDC sources have no column masks (only include/exclude filters).
