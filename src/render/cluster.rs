@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
+    ConfigMap, ConfigMapEnvSource, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
     HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, SecretKeySelector, Service,
     ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::common::{self, Owner, CONFIG_HASH_ANNOTATION};
+use super::common::{self, Owner};
 use super::RenderedObject;
 use crate::model::{Kind, RivvenCluster};
 use crate::rivven::{self, BROKER_API_PORT, BROKER_CLIENT_PORT, BROKER_CLUSTER_PORT, BROKER_DATA_DIR};
@@ -111,10 +111,7 @@ fn ports(cluster_mode: bool) -> Vec<(&'static str, i32)> {
 }
 
 fn service_ports(cluster_mode: bool) -> Vec<ServicePort> {
-    ports(cluster_mode)
-        .into_iter()
-        .map(|(name, port)| ServicePort { name: Some(name.into()), port, target_port: Some(IntOrString::String(name.into())), protocol: Some("TCP".into()), ..ServicePort::default() })
-        .collect()
+    common::service_ports(&ports(cluster_mode))
 }
 
 fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
@@ -186,7 +183,7 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
             config_map_ref: Some(ConfigMapEnvSource { name: format!("rivven-{}-config", cluster.name()), optional: Some(false) }),
             ..EnvFromSource::default()
         }]),
-        ports: Some(ports(cluster_mode).into_iter().map(|(name, port)| ContainerPort { name: Some(name.into()), container_port: port, protocol: Some("TCP".into()), ..ContainerPort::default() }).collect()),
+        ports: Some(common::container_ports(&ports(cluster_mode))),
         startup_probe: Some(Probe { failure_threshold: Some(30), ..http_probe(2, 30) }),
         readiness_probe: Some(http_probe(5, 3)),
         liveness_probe: Some(http_probe(10, 3)),
@@ -205,11 +202,6 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
         ..PodSpec::default()
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
-
-    let mut template_labels = spec.pod.pod_labels.clone();
-    template_labels.extend(owner.labels());
-    let mut template_annotations = spec.pod.pod_annotations.clone();
-    template_annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_hash.into());
 
     let retention = if spec.storage.delete_claim { "Delete" } else { "Retain" };
     let claim = PersistentVolumeClaim {
@@ -235,7 +227,7 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
                 when_scaled: Some(retention.into()),
             }),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(template_labels), annotations: Some(template_annotations), ..ObjectMeta::default() }),
+                metadata: Some(common::pod_template_metadata(owner, &spec.pod, Some(config_hash))),
                 spec: Some(pod),
             },
             volume_claim_templates: Some(vec![claim]),

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
-    SeccompProfile, SecurityContext,
+    Capabilities, Container, ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
+    SeccompProfile, SecurityContext, ServicePort,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -216,4 +216,29 @@ pub fn service_metadata(owner: &Owner<'_>, name: String, role: &str) -> ObjectMe
     let mut metadata = owner.metadata(name);
     metadata.labels.get_or_insert_with(BTreeMap::new).insert(SERVICE_ROLE_LABEL.into(), role.into());
     metadata
+}
+
+/// Service ports for named container ports (each Service port equals its target port).
+pub fn service_ports(ports: &[(&str, i32)]) -> Vec<ServicePort> {
+    ports
+        .iter()
+        .map(|&(name, port)| ServicePort { name: Some(name.into()), port, target_port: Some(IntOrString::String(name.into())), protocol: Some("TCP".into()), ..ServicePort::default() })
+        .collect()
+}
+
+/// Named TCP container ports.
+pub fn container_ports(ports: &[(&str, i32)]) -> Vec<ContainerPort> {
+    ports.iter().map(|&(name, port)| ContainerPort { name: Some(name.into()), container_port: port, protocol: Some("TCP".into()), ..ContainerPort::default() }).collect()
+}
+
+/// Metadata of a pod template: the user's pod labels under ours (ours win, selectors stay intact),
+/// the user's pod annotations, and the config hash when the pods read rendered configuration.
+pub fn pod_template_metadata(owner: &Owner<'_>, overrides: &PodOverrides, config_hash: Option<&str>) -> ObjectMeta {
+    let mut labels = overrides.pod_labels.clone();
+    labels.extend(owner.labels());
+    let mut annotations = overrides.pod_annotations.clone();
+    if let Some(hash) = config_hash {
+        annotations.insert(CONFIG_HASH_ANNOTATION.into(), hash.into());
+    }
+    ObjectMeta { labels: Some(labels), annotations: (!annotations.is_empty()).then_some(annotations), ..ObjectMeta::default() }
 }

@@ -3,13 +3,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, HTTPGetAction, PodSpec,
-    PodTemplateSpec, Probe, SecretEnvSource, Service, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
+    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvFromSource, HTTPGetAction, PodSpec,
+    PodTemplateSpec, Probe, SecretEnvSource, Service, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::common::{self, Owner, CONFIG_HASH_ANNOTATION};
+use super::common::{self, Owner};
 use super::connect_config::connect_yaml;
 use super::RenderedObject;
 use crate::model::{Kind, RivvenConnect};
@@ -65,12 +64,7 @@ fn service(connect: &RivvenConnect, owner: &Owner<'_>) -> Service {
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
-            ports: Some(
-                ports(connect)
-                    .into_iter()
-                    .map(|(name, port)| ServicePort { name: Some(name.into()), port, target_port: Some(IntOrString::String(name.into())), protocol: Some("TCP".into()), ..ServicePort::default() })
-                    .collect(),
-            ),
+            ports: Some(common::service_ports(&ports(connect))),
             ..ServiceSpec::default()
         }),
         status: None,
@@ -91,7 +85,7 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         image: Some(rivven::image_reference(&spec.image, &spec.version)),
         args: Some(vec!["-c".into(), format!("{CONNECT_CONFIG_DIR}/{CONFIG_FILE}"), "run".into()]),
         env_from: common::non_empty(env_from),
-        ports: Some(ports(connect).into_iter().map(|(name, port)| ContainerPort { name: Some(name.into()), container_port: port, protocol: Some("TCP".into()), ..ContainerPort::default() }).collect()),
+        ports: Some(common::container_ports(&ports(connect))),
         // rivven-connect 0.0.22 answers /health and /ready with 503 forever; only /live works.
         liveness_probe: Some(Probe {
             http_get: Some(HTTPGetAction { path: Some("/live".into()), port: IntOrString::String("health".into()), ..HTTPGetAction::default() }),
@@ -130,10 +124,6 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         ..PodSpec::default()
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
-    let mut labels = spec.pod.pod_labels.clone();
-    labels.extend(owner.labels());
-    let mut annotations = spec.pod.pod_annotations.clone();
-    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_hash.into());
     Deployment {
         metadata: owner.metadata(workload_name(connect.name())),
         spec: Some(DeploymentSpec {
@@ -141,7 +131,7 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
             selector: owner.selector(),
             // Sources must not run twice during a roll: stop the old worker before the new starts.
             strategy: Some(DeploymentStrategy { type_: Some("Recreate".into()), rolling_update: None }),
-            template: PodTemplateSpec { metadata: Some(ObjectMeta { labels: Some(labels), annotations: Some(annotations), ..ObjectMeta::default() }), spec: Some(pod) },
+            template: PodTemplateSpec { metadata: Some(common::pod_template_metadata(owner, &spec.pod, Some(config_hash))), spec: Some(pod) },
             ..DeploymentSpec::default()
         }),
         status: None,

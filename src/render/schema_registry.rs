@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, Service, ServicePort,
+    ConfigMap, Container, EmptyDirVolumeSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, Service,
     ServiceSpec, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::json;
 
@@ -66,13 +65,7 @@ fn service(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Service {
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
-            ports: Some(vec![ServicePort {
-                name: Some("http".into()),
-                port: i32::from(registry.spec.server.port),
-                target_port: Some(IntOrString::String("http".into())),
-                protocol: Some("TCP".into()),
-                ..ServicePort::default()
-            }]),
+            ports: Some(common::service_ports(&[("http", i32::from(registry.spec.server.port))])),
             ..ServiceSpec::default()
         }),
         status: None,
@@ -95,7 +88,7 @@ fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment 
         name: "rivven-schema".into(),
         image: Some(rivven::image_reference(&spec.image, &spec.version)),
         args: Some(vec!["serve".into(), format!("--host={}", spec.server.bind_address), format!("--port={}", spec.server.port)]),
-        ports: Some(vec![ContainerPort { name: Some("http".into()), container_port: i32::from(spec.server.port), protocol: Some("TCP".into()), ..ContainerPort::default() }]),
+        ports: Some(common::container_ports(&[("http", i32::from(spec.server.port))])),
         readiness_probe: Some(probe("/health/ready", 5)),
         liveness_probe: Some(probe("/health/live", 10)),
         volume_mounts: Some(vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() }]),
@@ -108,15 +101,12 @@ fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment 
         ..PodSpec::default()
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
-    let mut labels = spec.pod.pod_labels.clone();
-    labels.extend(owner.labels());
-    let annotations = (!spec.pod.pod_annotations.is_empty()).then(|| spec.pod.pod_annotations.clone());
     Deployment {
         metadata: owner.metadata(workload_name(registry.name())),
         spec: Some(DeploymentSpec {
             replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
             selector: owner.selector(),
-            template: PodTemplateSpec { metadata: Some(ObjectMeta { labels: Some(labels), annotations, ..ObjectMeta::default() }), spec: Some(pod) },
+            template: PodTemplateSpec { metadata: Some(common::pod_template_metadata(owner, &spec.pod, None)), spec: Some(pod) },
             ..DeploymentSpec::default()
         }),
         status: None,
