@@ -85,30 +85,24 @@ fn check_document(doc: &Document, index: usize, validated: &mut Validated, out: 
         return; // field rules need the typed resource, which needs a schema-valid document
     }
     match doc.kind {
-        Kind::Cluster => {
-            if let Some(r) = typed::<RivvenClusterSpec>(doc, out) {
-                rules::cluster::check(&mut RuleContext { doc, out }, &r);
-                validated.clusters.push(Checked { resource: r, doc: index });
-            }
-        }
-        Kind::Connect => {
-            if let Some(r) = typed::<RivvenConnectSpec>(doc, out) {
-                rules::connect::check(&mut RuleContext { doc, out }, &r);
-                validated.connects.push(Checked { resource: r, doc: index });
-            }
-        }
-        Kind::Topic => {
-            if let Some(r) = typed::<RivvenTopicSpec>(doc, out) {
-                rules::topic::check(&mut RuleContext { doc, out }, &r);
-                validated.topics.push(Checked { resource: r, doc: index });
-            }
-        }
-        Kind::SchemaRegistry => {
-            if let Some(r) = typed::<RivvenSchemaRegistrySpec>(doc, out) {
-                rules::schema_registry::check(&mut RuleContext { doc, out }, &r);
-                validated.registries.push(Checked { resource: r, doc: index });
-            }
-        }
+        Kind::Cluster => check_typed(doc, index, out, rules::cluster::check, &mut validated.clusters),
+        Kind::Connect => check_typed(doc, index, out, rules::connect::check, &mut validated.connects),
+        Kind::Topic => check_typed(doc, index, out, rules::topic::check, &mut validated.topics),
+        Kind::SchemaRegistry => check_typed(doc, index, out, rules::schema_registry::check, &mut validated.registries),
+    }
+}
+
+/// Reads the typed resource, runs its kind's field rules and keeps it.
+fn check_typed<S: DeserializeOwned>(
+    doc: &Document,
+    index: usize,
+    out: &mut Vec<Diagnostic>,
+    rules: fn(&mut RuleContext<'_>, &Rivven<S>),
+    into: &mut Vec<Checked<S>>,
+) {
+    if let Some(resource) = typed::<S>(doc, out) {
+        rules(&mut RuleContext { doc, out }, &resource);
+        into.push(Checked { resource, doc: index });
     }
 }
 
