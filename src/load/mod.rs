@@ -1,9 +1,9 @@
 //! Loading: discover files, parse YAML once into JSON trees that remember where every node stands,
 //! and route documents by apiVersion and kind.
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use saphyr::{LoadableYamlNode, MarkedYaml};
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -13,7 +13,7 @@ pub mod source;
 pub mod tree;
 
 use source::{FileId, Location, SourceSet};
-use tree::{NodeSpan, SpanIndex};
+use tree::SpanIndex;
 
 /// A Rivven document, parsed, with its spans.
 #[derive(Debug)]
@@ -42,13 +42,13 @@ impl Document {
 
     /// Location of the value at `pointer` (or of its nearest existing ancestor).
     pub fn value_location(&self, pointer: &str) -> Option<Location> {
-        self.spans.nearest(pointer).map(|(_, span)| Location { file: self.file, bytes: span.value.clone() })
+        self.spans.nearest(pointer).map(|span| Location { file: self.file, bytes: span.value })
     }
 
     /// Location of the key at `pointer` (falling back to the value, then to ancestors).
     pub fn key_location(&self, pointer: &str) -> Option<Location> {
-        let (_, span): (&str, &NodeSpan) = self.spans.nearest(pointer)?;
-        Some(Location { file: self.file, bytes: span.key.clone().unwrap_or_else(|| span.value.clone()) })
+        let span = self.spans.nearest(pointer)?;
+        Some(Location { file: self.file, bytes: span.key.unwrap_or(span.value) })
     }
 }
 
@@ -102,25 +102,55 @@ fn is_yaml(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
+/// Largest input of one run, all files together (bytes).
+pub const MAX_INPUT_BYTES: u64 = 128 << 20;
+/// Most Rivven documents in one run.
+pub const MAX_DOCUMENTS: usize = 100_000;
+
 /// Reads and parses the inputs. Problems with the content become diagnostics; only unreadable
-/// inputs are an `Err`.
+/// inputs (and inputs past [`MAX_INPUT_BYTES`]) are an `Err`.
 pub fn load(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnostics) -> Result<Loaded, InputError> {
     let mut loaded = Loaded::default();
+    let mut seen: HashMap<PathBuf, String> = HashMap::new();
+    let mut total: u64 = 0;
     for path in discover(inputs)? {
-        let (name, text) = read(&path)?;
+        if path.as_os_str() != "-" {
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if let Some(first) = seen.get(&canonical) {
+                diagnostics.push(Diagnostic::note(
+                    "load/duplicate-file",
+                    format!("{} is the same file as {first}, given twice: it is read once", path.display()),
+                ));
+                continue;
+            }
+            seen.insert(canonical, path.display().to_string());
+        }
+        let (name, text) = read(&path, MAX_INPUT_BYTES - total)?;
+        total += text.len() as u64;
         load_text(&mut loaded, name, text, options, diagnostics);
     }
     Ok(loaded)
 }
 
-fn read(path: &Path) -> Result<(String, String), InputError> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| InputError(format!("cannot read standard input: {e}")))?;
-        return Ok(("<stdin>".into(), text));
+fn too_large(what: &str) -> InputError {
+    InputError(format!("{what}: the input is larger than {} MiB, the limit of one run; split it into several runs", MAX_INPUT_BYTES >> 20))
+}
+
+fn read(path: &Path, budget: u64) -> Result<(String, String), InputError> {
+    let (name, bytes) = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().take(budget + 1).read_to_end(&mut bytes).map_err(|e| InputError(format!("cannot read standard input: {e}")))?;
+        ("<stdin>".to_owned(), bytes)
+    } else {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| InputError(format!("cannot read {name}: {e}")))?;
+        let mut bytes = Vec::new();
+        file.take(budget + 1).read_to_end(&mut bytes).map_err(|e| InputError(format!("cannot read {name}: {e}")))?;
+        (name, bytes)
+    };
+    if bytes.len() as u64 > budget {
+        return Err(too_large(&name));
     }
-    let bytes = std::fs::read(path).map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
-    let name = path.display().to_string();
     match String::from_utf8(bytes) {
         Ok(text) => Ok((name, text)),
         Err(_) => Err(InputError(format!("{name} is not UTF-8 text"))),
@@ -144,28 +174,36 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
     }
     let docs = parse_documents(source, file, diagnostics);
     let mut any_document = false;
-    for (index_in_file, (char_offset, doc)) in docs.iter().enumerate() {
+    for (index_in_file, doc) in docs.into_iter().enumerate() {
         let Some(doc) = doc else {
             any_document = true;
             continue;
         };
-        let mut spans = SpanIndex::default();
-        let value = match tree::convert_at(doc, source, *char_offset, &mut spans) {
-            Ok(value) => value,
-            Err((message, bytes)) => {
+        let (value, spans) = match doc {
+            Ok(parsed) => parsed,
+            Err(e) => {
                 any_document = true;
-                diagnostics.push(Diagnostic::error("load/yaml-value", message).at(Some(Location { file, bytes })));
+                diagnostics.push(Diagnostic::error(e.rule, e.message).at(Some(Location { file, bytes: e.bytes })));
                 continue;
             }
         };
         any_document |= !value.is_null();
-        let doc_location = spans.get("").map(|s| Location { file, bytes: s.value.clone() });
+        if loaded.documents.len() >= MAX_DOCUMENTS {
+            let at = spans.get("").map(|s| Location { file, bytes: s.value });
+            diagnostics.push(
+                Diagnostic::error("load/limit", format!("more than {MAX_DOCUMENTS} Rivven documents in one run"))
+                    .at(at)
+                    .hint("split the input into several runs"),
+            );
+            return;
+        }
+        let doc_location = spans.get("").map(|s| Location { file, bytes: s.value });
         match route(&value, options) {
             Route::Empty => {}
             Route::Rivven(kind) => loaded.documents.push(Document { file, index_in_file, kind, value, spans }),
             Route::Skip(d) | Route::Reject(d) => {
                 let pointer = d.path.clone();
-                let location = spans.get(&pointer).map(|s| Location { file, bytes: s.key.clone().unwrap_or(s.value.clone()) });
+                let location = spans.get(&pointer).map(|s| Location { file, bytes: s.key.unwrap_or(s.value) });
                 let path = crate::validate::paths::display(&value, &pointer);
                 diagnostics.push(d.at(location.or(doc_location)).path(path));
             }
@@ -177,35 +215,36 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
 }
 
 /// Parses the whole stream; if that fails, parses it document by document so that one broken
-/// document hides no other document's findings. Each entry: (character offset, document), with
-/// `None` for a document whose syntax error was reported.
-fn parse_documents<'a>(source: &'a source::SourceFile, file: FileId, diagnostics: &mut Diagnostics) -> Vec<(usize, Option<MarkedYaml<'a>>)> {
-    match MarkedYaml::load_from_str(&source.text) {
-        Ok(docs) => docs.into_iter().map(|d| (0, Some(d))).collect(),
-        Err(_) => {
-            let mut docs = Vec::new();
-            for (bytes, char_offset) in split_documents(&source.text) {
-                match MarkedYaml::load_from_str(&source.text[bytes]) {
-                    Ok(parsed) => docs.extend(parsed.into_iter().map(|d| (char_offset, Some(d)))),
-                    Err(e) => {
-                        let mut byte = source.byte_of_char(char_offset + e.marker().index());
-                        if e.info().contains("tab") {
-                            // saphyr marks the character after the tabs; point at the first tab of the run
-                            byte -= source.text[..byte].bytes().rev().take_while(|&b| b == b'\t').count();
-                        }
-                        let end = (byte + 1).min(source.text.len()).max(byte);
-                        diagnostics.push(
-                            Diagnostic::error("load/yaml-syntax", format!("invalid YAML: {}", e.info()))
-                                .at(Some(Location { file, bytes: byte..end }))
-                                .hint("this document was not read; fix its syntax first"),
-                        );
-                        docs.push((char_offset, None));
-                    }
+/// document hides no other document's findings. `None` stands for a document whose syntax error
+/// was reported.
+fn parse_documents(source: &source::SourceFile, file: FileId, diagnostics: &mut Diagnostics) -> Vec<Option<tree::ParsedDocument>> {
+    let (docs, error) = tree::parse_stream(&source.text, source, 0);
+    if error.is_none() {
+        return docs.into_iter().map(Some).collect();
+    }
+    drop(docs);
+    let mut out = Vec::new();
+    for (bytes, char_offset) in split_documents(&source.text) {
+        let (docs, error) = tree::parse_stream(&source.text[bytes], source, char_offset);
+        match error {
+            None => out.extend(docs.into_iter().map(Some)),
+            Some(e) => {
+                let mut byte = source.byte_of_char(char_offset + e.char_index);
+                if e.message.contains("tab") {
+                    // saphyr marks the character after the tabs; point at the first tab of the run
+                    byte -= source.text[..byte].bytes().rev().take_while(|&b| b == b'\t').count();
                 }
+                let end = (byte + 1).min(source.text.len()).max(byte);
+                diagnostics.push(
+                    Diagnostic::error("load/yaml-syntax", format!("invalid YAML: {}", e.message))
+                        .at(Some(Location { file, bytes: byte..end }))
+                        .hint("this document was not read; fix its syntax first"),
+                );
+                out.push(None);
             }
-            docs
         }
     }
+    out
 }
 
 /// Byte ranges of the documents of a stream (split before each `---` line) and the character
