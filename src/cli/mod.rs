@@ -6,12 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostics::{human, json, Diagnostics, Severity};
+use crate::diagnostics::{human, json, Diagnostic, Diagnostics, Severity};
 use crate::load::source::SourceSet;
 
+mod io;
 mod render;
 mod schemas;
 mod validate;
+
+use io::sayln;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -101,17 +104,21 @@ pub fn load_and_validate(input: &InputArgs) -> Result<Checked, u8> {
     let mut diagnostics = Diagnostics::default();
     let options = crate::load::LoadOptions { strict: input.strict };
     let loaded = crate::load::load(&input.paths, options, &mut diagnostics).map_err(|e| {
-        eprintln!("rivven-render: {}", e.0);
+        sayln!("rivven-render: {}", e.0);
         EXIT_USAGE
     })?;
     let validated = crate::validate::validate(&loaded, &mut diagnostics);
     if loaded.documents.is_empty() && !diagnostics.has_errors() {
         // Succeeding on nothing would let a GitOps tool prune everything it manages.
-        diagnostics.push(crate::diagnostics::Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
+        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
     }
     print_diagnostics(&diagnostics, &loaded.sources, input.format, input.quiet);
     Ok(Checked { loaded, validated, diagnostics })
 }
+
+/// Most findings the human format prints; the rest are counted in one line (`--format short` and
+/// `json` print every finding).
+pub const HUMAN_FINDINGS_SHOWN: usize = 100;
 
 /// Prints diagnostics to stderr in the chosen format.
 pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool) {
@@ -121,10 +128,37 @@ pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format:
         Format::Short => human::render_short(&items, sources),
         Format::Human => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            human::render(&items, sources, color)
+            let (shown, hidden) = capped(&items, HUMAN_FINDINGS_SHOWN);
+            let mut text = human::render(&shown, sources, color);
+            if !hidden.is_empty() {
+                let count = |s: Severity| hidden.iter().filter(|d| d.severity == s).count();
+                text.push_str(&format!(
+                    "... and {} more findings not shown ({} errors, {} warnings, {} notes): `--format short` or `--format json` lists every one\n",
+                    hidden.len(),
+                    count(Severity::Error),
+                    count(Severity::Warning),
+                    count(Severity::Note)
+                ));
+            }
+            text
         }
     };
-    eprint!("{text}");
+    io::say(&text);
+}
+
+/// The first `cap` findings by severity (errors first), kept in file order, and the rest.
+fn capped<'a>(items: &[&'a Diagnostic], cap: usize) -> (Vec<&'a Diagnostic>, Vec<&'a Diagnostic>) {
+    if items.len() <= cap {
+        return (items.to_vec(), Vec::new());
+    }
+    let mut by_severity: Vec<usize> = (0..items.len()).collect();
+    by_severity.sort_by_key(|&i| (items[i].severity, i));
+    let mut keep = vec![false; items.len()];
+    for &i in by_severity.iter().take(cap) {
+        keep[i] = true;
+    }
+    let (shown, hidden): (Vec<_>, Vec<_>) = items.iter().zip(keep).partition(|(_, k)| *k);
+    (shown.into_iter().map(|(d, _)| *d).collect(), hidden.into_iter().map(|(d, _)| *d).collect())
 }
 
 /// `3 errors, 1 warning` style summary.

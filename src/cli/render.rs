@@ -1,9 +1,10 @@
 //! `rivven-render render`.
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+
+use super::io::sayln;
 
 use super::{load_and_validate, summary, Checked, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::{output, render};
@@ -29,7 +30,7 @@ pub fn run(args: &RenderArgs) -> u8 {
         Err(code) => return code,
     };
     if diagnostics.has_errors() {
-        eprintln!("nothing rendered: {}", summary(&diagnostics));
+        sayln!("nothing rendered: {}", summary(&diagnostics));
         return EXIT_INVALID;
     }
     let rendered = render::render(&validated);
@@ -39,10 +40,8 @@ pub fn run(args: &RenderArgs) -> u8 {
     }
     let per_kind = counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ");
     let target = if args.output.as_os_str() == "-" {
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        if let Err(e) = output::write_stream(&rendered, &mut stdout).and_then(|()| stdout.flush()) {
-            eprintln!("rivven-render: cannot write the stream: {e}");
-            return EXIT_USAGE;
+        if let Err(code) = super::io::to_stdout(|out| output::write_stream(&rendered, out)) {
+            return code;
         }
         "standard output".to_owned()
     } else {
@@ -52,12 +51,12 @@ pub fn run(args: &RenderArgs) -> u8 {
                 format!("{} ({} written, {} unchanged{removed})", args.output.display(), s.written, s.unchanged)
             }
             Err(e) => {
-                eprintln!("rivven-render: cannot write {}: {e}", args.output.display());
+                sayln!("rivven-render: cannot write {}: {e}", args.output.display());
                 return EXIT_USAGE;
             }
         }
     };
-    eprintln!(
+    sayln!(
         "rendered {} objects from {} resources to {target}: {per_kind} ({})",
         rendered.objects.len(),
         validated.len(),

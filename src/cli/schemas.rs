@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::io::sayln;
+
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::model::Kind;
 use crate::schema::{crd_stream, schema_file_name, schema_file_text};
@@ -22,22 +24,24 @@ pub struct CrdArgs {}
 /// Runs `schemas`.
 pub fn run_schemas(args: &SchemasArgs) -> u8 {
     if let Err(e) = std::fs::create_dir_all(&args.output) {
-        eprintln!("rivven-render: cannot create {}: {e}", args.output.display());
+        sayln!("rivven-render: cannot create {}: {e}", args.output.display());
         return EXIT_USAGE;
     }
     for kind in Kind::ALL {
         let path = args.output.join(schema_file_name(kind));
         if let Err(e) = std::fs::write(&path, schema_file_text(kind)) {
-            eprintln!("rivven-render: cannot write {}: {e}", path.display());
+            sayln!("rivven-render: cannot write {}: {e}", path.display());
             return EXIT_USAGE;
         }
     }
-    eprintln!("wrote {} schemas to {}", Kind::ALL.len(), args.output.display());
+    sayln!("wrote {} schemas to {}", Kind::ALL.len(), args.output.display());
     EXIT_OK
 }
 
 /// Runs `crd`.
 pub fn run_crd(_args: &CrdArgs) -> u8 {
-    print!("{}", crd_stream());
-    EXIT_OK
+    match super::io::to_stdout(|out| out.write_all(crd_stream().as_bytes())) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
 }

@@ -1,6 +1,8 @@
 //! `rivven-render validate`.
 use clap::Args;
 
+use super::io::sayln;
+
 use super::{load_and_validate, summary, Checked, Format, InputArgs, EXIT_INVALID, EXIT_OK};
 
 /// Arguments of `validate`.
@@ -18,7 +20,7 @@ pub fn run(args: &ValidateArgs) -> u8 {
     };
     let invalid = diagnostics.has_errors();
     if args.input.format != Format::Json {
-        eprintln!(
+        sayln!(
             "{}: {} resource(s) in {} file(s): {}",
             if invalid { "invalid" } else { "valid" },
             loaded.documents.len(),

@@ -1,12 +1,19 @@
 //! People-facing rendering with miette: the offending snippet, the field path, the rule and a hint.
+//!
+//! miette is handed only the few lines around each finding (an excerpt), never the whole file, and
+//! lines longer than [`MAX_SHOWN_LINE`] characters are cut to a window around the finding: the cost
+//! of a report is then independent of the file's size, and no column is too large for miette.
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::{Diagnostic, Severity};
-use crate::load::source::SourceSet;
+use crate::load::source::{SourceFile, SourceSet};
 
-/// Renders every diagnostic, then a one-line summary.
+/// Longest line shown whole in a snippet (characters); longer lines are cut around the finding.
+pub const MAX_SHOWN_LINE: usize = 160;
+
+/// Renders every diagnostic given.
 pub fn render(diagnostics: &[&Diagnostic], sources: &SourceSet, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(110);
@@ -40,18 +47,112 @@ pub fn render_short(diagnostics: &[&Diagnostic], sources: &SourceSet) -> String 
     out
 }
 
+/// The lines around a finding, as miette sees them: offsets are relative to the excerpt; line and
+/// column numbers are the file's.
+struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based line of the file where the excerpt starts.
+    first_line: usize,
+    /// Line of the excerpt (0-based) holding the finding, and how many characters to add to
+    /// columns on it (the part of a long line cut away, less the `…` put in its place).
+    span_line: usize,
+    column_shift: usize,
+    /// The finding, in excerpt offsets.
+    span: SourceSpan,
+}
+
+impl Excerpt {
+    fn new(file: &SourceFile, bytes: &std::ops::Range<usize>) -> Self {
+        let start = bytes.start.min(file.text.len());
+        let line = file.line_of(start);
+        let first = line.saturating_sub(1);
+        let mut last = (line + 1).min(file.line_count() - 1);
+        if last > line && last == file.line_count() - 1 && file.line_range(last).is_empty() {
+            last = line; // the empty "line" after the final line break
+        }
+        let mut text = String::new();
+        let (mut span, mut column_shift) = (SourceSpan::from(0..0), 0);
+        for l in first..=last {
+            let range = file.line_range(l);
+            let content = &file.text[range.clone()];
+            if l == line {
+                let end = bytes.end.clamp(start, range.end);
+                let (shown, offset, shift) = window(content, start - range.start, end - range.start);
+                span = SourceSpan::from(text.len() + offset.start..text.len() + offset.end);
+                column_shift = shift;
+                text.push_str(&shown);
+            } else {
+                text.push_str(&cut(content));
+            }
+            text.push('\n');
+        }
+        Self { name: file.name.clone(), text, first_line: first, span_line: line - first, column_shift, span }
+    }
+}
+
+/// A long line cut to its start.
+fn cut(line: &str) -> String {
+    match line.char_indices().nth(MAX_SHOWN_LINE) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_owned(),
+    }
+}
+
+/// The part of `line` shown around bytes `start..end`: the text, the finding's bytes in it, and
+/// the characters cut before it less the `…` that replaces them.
+fn window(line: &str, start: usize, end: usize) -> (String, std::ops::Range<usize>, usize) {
+    if line.chars().count() <= MAX_SHOWN_LINE {
+        return (line.to_owned(), start..end, 0);
+    }
+    let floor = |mut i: usize| {
+        while !line.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let from = floor(start.saturating_sub(MAX_SHOWN_LINE / 2));
+    let mut to = floor((start + MAX_SHOWN_LINE / 2).min(line.len()));
+    let end = end.min(to.max(start));
+    to = to.max(end);
+    let mut shown = String::new();
+    let mut shift = line[..from].chars().count();
+    if from > 0 {
+        shown.push('…');
+        shift -= 1;
+    }
+    let offset = shown.len() + (start - from)..shown.len() + (end - from);
+    shown.push_str(&line[from..to]);
+    if to < line.len() {
+        shown.push('…');
+    }
+    (shown, offset, shift)
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.as_str().read_span(span, before, after)?;
+        let column = if inner.line() == self.span_line { inner.column() + self.column_shift } else { inner.column() };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Excerpt>,
     heading: String,
 }
 
 impl<'a> Report<'a> {
     fn new(diagnostic: &'a Diagnostic, sources: &SourceSet) -> Self {
-        let source = diagnostic.location.as_ref().map(|loc| {
-            let file = sources.get(loc.file);
-            NamedSource::new(file.name.clone(), file.text.as_str().to_owned()).with_language("yaml")
-        });
+        let source = diagnostic.location.as_ref().map(|loc| Excerpt::new(sources.get(loc.file), &loc.bytes));
         let mut heading = diagnostic.message.clone();
         if let Some(resource) = &diagnostic.resource {
             heading = format!("{heading}\n  in {resource}");
@@ -99,9 +200,38 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let loc = self.diagnostic.location.as_ref()?;
+        let excerpt = self.source.as_ref()?;
         let label = if self.diagnostic.path.is_empty() { "here".to_owned() } else { format!("`{}`", self.diagnostic.path) };
-        let span = SourceSpan::from(loc.bytes.start..loc.bytes.end.max(loc.bytes.start));
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), span))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), excerpt.span))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::source::Location;
+
+    fn shown(text: &str, bytes: std::ops::Range<usize>) -> String {
+        let mut sources = SourceSet::default();
+        let file = sources.add("f.yaml".into(), text.into());
+        let d = Diagnostic::error("test/rule", "bad").at(Some(Location { file, bytes })).path("a.b");
+        render(&[&d], &sources, false)
+    }
+
+    #[test]
+    fn a_finding_past_column_65535_is_shown_with_its_real_position() {
+        let line = format!("{{\"a\": \"{}\", \"b\": 1}}", "x".repeat(100_000));
+        let at = line.find("\"b\"").unwrap();
+        let out = shown(&format!("first: 1\n{line}\nlast: 2\n"), 9 + at..9 + at + 3);
+        assert!(out.contains(&format!("f.yaml:2:{}", at + 1)), "{out}");
+        assert!(out.contains("\"b\": 1"), "{out}");
+        assert!(out.len() < 4000, "the report holds a window, not the line: {} bytes", out.len());
+    }
+
+    #[test]
+    fn short_files_show_their_lines_and_position() {
+        let out = shown("a:\n  b: 1\n  c: 2\n", 8..9);
+        assert!(out.contains("f.yaml:2:6"), "{out}");
+        assert!(out.contains("b: 1") && out.contains("c: 2"), "{out}");
     }
 }

@@ -39,13 +39,41 @@ impl SourceFile {
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset; logarithmic in the file's size, so
+    /// reporting stays linear even for one-line documents of many megabytes.
     pub fn line_col(&self, byte: usize) -> (usize, usize) {
+        let byte = byte.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= byte).max(1);
         let start = self.line_starts[line - 1];
-        let end = byte.min(self.text.len()).max(start);
-        let column = self.text.get(start..end).map_or(end - start, |s| s.chars().count()) + 1;
-        (line, column)
+        (line, self.char_index(byte) - self.char_index(start) + 1)
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, byte: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= byte).max(1) - 1
+    }
+
+    /// Byte range of a 0-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let mut end = self.line_starts.get(line + 1).map_or(self.text.len(), |next| next - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Index of the character at a byte offset (the offset of a character boundary).
+    fn char_index(&self, byte: usize) -> usize {
+        match &self.char_offsets {
+            None => byte,
+            Some(offsets) => offsets.partition_point(|&b| b < byte),
+        }
     }
 }
 

@@ -30,7 +30,7 @@ pub fn stream(rendered: &Rendered) -> String {
 }
 
 /// Writes the stream object by object, so large outputs are never held whole in memory.
-pub fn write_stream(rendered: &Rendered, out: &mut impl io::Write) -> io::Result<()> {
+pub fn write_stream(rendered: &Rendered, out: &mut (impl io::Write + ?Sized)) -> io::Result<()> {
     for object in &rendered.objects {
         out.write_all(b"---\n")?;
         out.write_all(yaml::to_string(&object.value).as_bytes())?;

@@ -106,19 +106,36 @@ fn check_typed<S: DeserializeOwned>(
     }
 }
 
-/// Deserializes a schema-valid document. A failure here means the schema and the types disagree,
-/// which is reported (never a panic) so that the user sees where.
+/// Deserializes a schema-valid document. The schema cannot say everything the types do (e.g. that
+/// an integer fits a u32), so a failure is reported at the field it happened at.
 fn typed<S: DeserializeOwned>(doc: &Document, out: &mut Vec<Diagnostic>) -> Option<Rivven<S>> {
-    match serde_json::from_value::<Rivven<S>>(doc.value.clone()) {
+    match serde_path_to_error::deserialize::<_, Rivven<S>>(&doc.value) {
         Ok(r) => Some(r),
         Err(e) => {
+            let pointer = path_pointer(e.path());
+            let value = doc.value.pointer(&pointer).map(|v| paths::show_value(&pointer, v)).unwrap_or_else(|| "the value".into());
             out.push(
-                Diagnostic::error("internal/schema-mismatch", format!("the document passed its schema but could not be read: {e}"))
-                    .at(doc.value_location(""))
+                Diagnostic::error("schema/type", format!("{value} cannot be read here: {}", e.inner()))
+                    .at(doc.value_location(&pointer))
+                    .path(paths::display(&doc.value, &pointer))
                     .resource(Some(doc.display_name()))
-                    .hint("this is a rivven-render bug; please report it with the document"),
+                    .hint("write a value of the type and range the field takes"),
             );
             None
         }
     }
+}
+
+/// The JSON pointer of a serde path (`spec.replicas` -> `/spec/replicas`).
+fn path_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", crate::load::tree::escape_token(key))),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
 }
