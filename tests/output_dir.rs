@@ -251,3 +251,26 @@ fn directory_contents_do_not_depend_on_the_order_of_input_files() {
         }
     }
 }
+
+/// The directory writer refuses any file name that would leave the directory, whatever validation
+/// said, and writes nothing then.
+#[test]
+fn writer_refuses_names_that_leave_the_directory() {
+    use rivven_render::output::write_dir;
+    use rivven_render::render::{Rendered, RenderedObject};
+    for namespace in ["../escape", "/abs/dir", "x/../../y", &"n".repeat(300)] {
+        let object = RenderedObject::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": namespace}
+        }));
+        let ok = RenderedObject::from_value(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fine"}}));
+        let base = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("writer-refuses");
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let dir = base.join("out");
+        let err = write_dir(&dir, &Rendered { objects: vec![ok, object] }, false).expect_err(namespace);
+        assert!(err.to_string().contains("refusing"), "{err}");
+        assert!(!dir.exists(), "nothing may be written for namespace {namespace:?}");
+        let entries: Vec<_> = std::fs::read_dir(&base).unwrap().collect();
+        assert!(entries.is_empty(), "nothing beside the output directory either: {entries:?}");
+    }
+}

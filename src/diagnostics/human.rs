@@ -54,10 +54,8 @@ struct Excerpt {
     text: String,
     /// 0-based line of the file where the excerpt starts.
     first_line: usize,
-    /// Line of the excerpt (0-based) holding the finding, and how many characters to add to
-    /// columns on it (the part of a long line cut away, less the `…` put in its place).
-    span_line: usize,
-    column_shift: usize,
+    /// The finding's 0-based column in the file (characters), shown in the heading.
+    column: usize,
     /// The finding, in excerpt offsets.
     span: SourceSpan,
 }
@@ -72,22 +70,21 @@ impl Excerpt {
             last = line; // the empty "line" after the final line break
         }
         let mut text = String::new();
-        let (mut span, mut column_shift) = (SourceSpan::from(0..0), 0);
+        let mut span = SourceSpan::from(0..0);
         for l in first..=last {
             let range = file.line_range(l);
             let content = &file.text[range.clone()];
             if l == line {
                 let end = bytes.end.clamp(start, range.end);
-                let (shown, offset, shift) = window(content, start - range.start, end - range.start);
+                let (shown, offset) = window(content, start - range.start, end - range.start);
                 span = SourceSpan::from(text.len() + offset.start..text.len() + offset.end);
-                column_shift = shift;
                 text.push_str(&shown);
             } else {
                 text.push_str(&cut(content));
             }
             text.push('\n');
         }
-        Self { name: file.name.clone(), text, first_line: first, span_line: line - first, column_shift, span }
+        Self { name: file.name.clone(), text, first_line: first, column: file.line_col(start).1 - 1, span }
     }
 }
 
@@ -99,11 +96,10 @@ fn cut(line: &str) -> String {
     }
 }
 
-/// The part of `line` shown around bytes `start..end`: the text, the finding's bytes in it, and
-/// the characters cut before it less the `…` that replaces them.
-fn window(line: &str, start: usize, end: usize) -> (String, std::ops::Range<usize>, usize) {
+/// The part of `line` shown around bytes `start..end`: the text and the finding's bytes in it.
+fn window(line: &str, start: usize, end: usize) -> (String, std::ops::Range<usize>) {
     if line.chars().count() <= MAX_SHOWN_LINE {
-        return (line.to_owned(), start..end, 0);
+        return (line.to_owned(), start..end);
     }
     let floor = |mut i: usize| {
         while !line.is_char_boundary(i) {
@@ -116,23 +112,22 @@ fn window(line: &str, start: usize, end: usize) -> (String, std::ops::Range<usiz
     let end = end.min(to.max(start));
     to = to.max(end);
     let mut shown = String::new();
-    let mut shift = line[..from].chars().count();
     if from > 0 {
         shown.push('…');
-        shift -= 1;
     }
     let offset = shown.len() + (start - from)..shown.len() + (end - from);
     shown.push_str(&line[from..to]);
     if to < line.len() {
         shown.push('…');
     }
-    (shown, offset, shift)
+    (shown, offset)
 }
 
 impl SourceCode for Excerpt {
     fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner = self.text.as_str().read_span(span, before, after)?;
-        let column = if inner.line() == self.span_line { inner.column() + self.column_shift } else { inner.column() };
+        // The heading's position is read for the finding itself: give the file's column, not the excerpt's.
+        let column = if inner.span().offset() == self.span.offset() { self.column } else { inner.column() };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),

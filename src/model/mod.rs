@@ -15,6 +15,7 @@ pub mod cluster;
 pub mod common;
 pub mod connect;
 pub mod connectors;
+pub mod names;
 pub mod schema_registry;
 pub mod status;
 pub mod topic;
@@ -32,6 +33,15 @@ pub const GROUP: &str = "rivven.hupe1980.github.io";
 pub const VERSION: &str = "v1alpha1";
 /// `apiVersion` of the Rivven kinds.
 pub const API_VERSION: &str = "rivven.hupe1980.github.io/v1alpha1";
+/// Labels rivven-render sets on every rendered object (a spec's own values for them are not used).
+pub const RESERVED_LABELS: [&str; 6] = [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/version",
+];
 /// The Rivven release the rendered workloads run unless a resource names another `version`.
 pub const DEFAULT_RIVVEN_VERSION: &str = "0.0.22";
 

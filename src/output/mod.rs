@@ -58,6 +58,10 @@ pub fn write_dir(dir: &Path, rendered: &Rendered, clean: bool) -> io::Result<Wri
     if names.len() != files.len() {
         return Err(io::Error::other("two rendered objects map to the same file name"));
     }
+    // Whatever validation said: no file may be written outside `dir` (checked before writing any).
+    if let Some(bad) = names.iter().find(|n| !is_plain_file_name(n)) {
+        return Err(io::Error::other(format!("refusing to write `{}`: the name would leave the output directory or is not a file name", bad.escape_debug())));
+    }
     let manifest: String = names.iter().map(|n| format!("{n}\n")).collect();
     let mut summary = WriteSummary::default();
     if !dir.exists() {
@@ -104,8 +108,9 @@ pub fn write_dir(dir: &Path, rendered: &Rendered, clean: bool) -> io::Result<Wri
     Ok(summary)
 }
 
-fn is_plain_file_name(name: &str) -> bool {
-    !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
+/// A name that stays inside its directory: one path component, no `..`, no NUL, at most 255 bytes.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 255 && !name.contains(['/', '\\', '\0']) && name != "." && name != ".."
 }
 
 fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {

@@ -14,23 +14,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::common::{self, Owner};
 use super::RenderedObject;
-use crate::model::{Kind, RivvenCluster};
+use crate::model::{names, Kind, RivvenCluster};
 use crate::rivven::{self, BROKER_API_PORT, BROKER_CLIENT_PORT, BROKER_CLUSTER_PORT, BROKER_DATA_DIR};
-
-/// Name of the StatefulSet and the client Service.
-pub fn workload_name(cluster: &str) -> String {
-    format!("rivven-{cluster}")
-}
-
-/// Name of the headless Service.
-pub fn headless_name(cluster: &str) -> String {
-    format!("rivven-{cluster}-headless")
-}
-
-/// Secret read for the cluster auth token when `clusterAuthSecretRef` is not set.
-pub fn default_auth_secret(cluster: &str) -> String {
-    format!("rivven-{cluster}-cluster-auth")
-}
 
 fn owner(cluster: &RivvenCluster) -> Owner<'_> {
     Owner::of(cluster, Kind::Cluster, "rivven", "broker", &cluster.spec.version)
@@ -49,11 +34,11 @@ pub fn render(cluster: &RivvenCluster) -> Vec<RenderedObject> {
     ];
     let pdb = &cluster.spec.pod_disruption_budget;
     if pdb.enabled {
-        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, format!("rivven-{}-pdb", cluster.name()), pdb.max_unavailable)));
+        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, names::cluster_pdb(cluster.name()), pdb.max_unavailable)));
     }
     if cluster.spec.metrics.enabled && cluster.spec.metrics.service_monitor_enabled {
         // rivvend serves /metrics on its API port; nothing listens on `metrics.port` in 0.0.22.
-        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &workload_name(cluster.name()), "http", "/metrics")));
+        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::cluster_workload(cluster.name()), "http", "/metrics")));
     }
     objects
 }
@@ -88,13 +73,13 @@ fn config_map(cluster: &RivvenCluster, owner: &Owner<'_>) -> ConfigMap {
     } else {
         set("RIVVEN_MODE", "standalone".into());
     }
-    ConfigMap { metadata: owner.metadata(format!("rivven-{}-config", cluster.name())), data: Some(data), ..ConfigMap::default() }
+    ConfigMap { metadata: owner.metadata(names::cluster_config(cluster.name())), data: Some(data), ..ConfigMap::default() }
 }
 
 /// Every broker's cluster address, through the headless Service's per-pod DNS names.
 fn seeds(cluster: &RivvenCluster) -> String {
-    let sts = workload_name(cluster.name());
-    let headless = headless_name(cluster.name());
+    let sts = names::cluster_workload(cluster.name());
+    let headless = names::cluster_headless(cluster.name());
     let domain = match cluster.namespace() {
         Some(ns) => format!("{headless}.{ns}.svc.cluster.local"),
         None => headless,
@@ -116,7 +101,7 @@ fn service_ports(cluster_mode: bool) -> Vec<ServicePort> {
 
 fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: common::service_metadata(owner, headless_name(cluster.name()), "headless"),
+        metadata: common::service_metadata(owner, names::cluster_headless(cluster.name()), "headless"),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
             // Brokers must find each other before they are ready.
@@ -131,7 +116,7 @@ fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
 
 fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: common::service_metadata(owner, workload_name(cluster.name()), "client"),
+        metadata: common::service_metadata(owner, names::cluster_workload(cluster.name()), "client"),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
@@ -166,7 +151,7 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
         args.push(format!("--advertise-addr=$(POD_IP):{BROKER_CLUSTER_PORT}"));
         let (secret, key) = match &spec.cluster_auth_secret_ref {
             Some(r) => (r.name.clone(), r.key.clone()),
-            None => (default_auth_secret(cluster.name()), "token".to_owned()),
+            None => (names::cluster_auth_secret(cluster.name()), "token".to_owned()),
         };
         env.push(EnvVar {
             name: "RIVVEN_CLUSTER_AUTH_TOKEN".into(),
@@ -180,7 +165,7 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
         args: Some(args),
         env: Some(env),
         env_from: Some(vec![EnvFromSource {
-            config_map_ref: Some(ConfigMapEnvSource { name: format!("rivven-{}-config", cluster.name()), optional: Some(false) }),
+            config_map_ref: Some(ConfigMapEnvSource { name: names::cluster_config(cluster.name()), optional: Some(false) }),
             ..EnvFromSource::default()
         }]),
         ports: Some(common::container_ports(&ports(cluster_mode))),
@@ -215,10 +200,10 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
         status: None,
     };
     StatefulSet {
-        metadata: owner.metadata(workload_name(cluster.name())),
+        metadata: owner.metadata(names::cluster_workload(cluster.name())),
         spec: Some(StatefulSetSpec {
             replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
-            service_name: Some(headless_name(cluster.name())),
+            service_name: Some(names::cluster_headless(cluster.name())),
             selector: owner.selector(),
             // Brokers of a cluster must start together to find their seeds.
             pod_management_policy: Some("Parallel".into()),

@@ -11,14 +11,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::common::{self, Owner};
 use super::connect_config::connect_yaml;
 use super::RenderedObject;
-use crate::model::{Kind, RivvenConnect};
+use crate::model::{names, Kind, RivvenConnect};
 use crate::output::yaml;
 use crate::rivven::{self, CONNECT_CONFIG_DIR, CONNECT_STATE_DIR};
-
-/// Name of the Deployment and the Service.
-pub fn workload_name(connect: &str) -> String {
-    format!("rivven-connect-{connect}")
-}
 
 /// File name of the worker configuration in its ConfigMap.
 pub const CONFIG_FILE: &str = "connect.yaml";
@@ -30,14 +25,14 @@ pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
     let secrets = secret_refs(connect);
     let hash = common::config_hash(&[&config_text, &secrets.iter().cloned().collect::<Vec<_>>().join(",")]);
     let config_map = ConfigMap {
-        metadata: owner.metadata(format!("rivven-connect-{}-config", connect.name())),
+        metadata: owner.metadata(names::connect_config(connect.name())),
         data: Some(BTreeMap::from([(CONFIG_FILE.to_owned(), config_text)])),
         ..ConfigMap::default()
     };
     let mut objects = vec![RenderedObject::new(&config_map), RenderedObject::new(&service(connect, &owner)), RenderedObject::new(&deployment(connect, &owner, &hash, &secrets))];
     let metrics = &connect.spec.settings.metrics;
     if metrics.enabled && metrics.service_monitor_enabled {
-        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &workload_name(connect.name()), "metrics", "/metrics")));
+        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::connect_workload(connect.name()), "metrics", "/metrics")));
     }
     objects
 }
@@ -60,7 +55,7 @@ fn ports(connect: &RivvenConnect) -> Vec<(&'static str, i32)> {
 
 fn service(connect: &RivvenConnect, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: common::service_metadata(owner, workload_name(connect.name()), "client"),
+        metadata: common::service_metadata(owner, names::connect_workload(connect.name()), "client"),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
@@ -115,7 +110,7 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         volumes: Some(vec![
             Volume {
                 name: "config".into(),
-                config_map: Some(ConfigMapVolumeSource { name: format!("rivven-connect-{}-config", connect.name()), ..ConfigMapVolumeSource::default() }),
+                config_map: Some(ConfigMapVolumeSource { name: names::connect_config(connect.name()), ..ConfigMapVolumeSource::default() }),
                 ..Volume::default()
             },
             empty_dir("state"),
@@ -125,7 +120,7 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
     Deployment {
-        metadata: owner.metadata(workload_name(connect.name())),
+        metadata: owner.metadata(names::connect_workload(connect.name())),
         spec: Some(DeploymentSpec {
             replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
             selector: owner.selector(),

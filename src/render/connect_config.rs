@@ -13,8 +13,8 @@ use crate::rivven::{BROKER_CLIENT_PORT, CONNECT_STATE_DIR};
 pub fn bootstrap_server(connect: &RivvenConnect) -> String {
     let r = &connect.spec.cluster_ref;
     match r.namespace.as_deref().or(connect.namespace()) {
-        Some(ns) => format!("rivven-{}.{ns}.svc.cluster.local:{BROKER_CLIENT_PORT}", r.name),
-        None => format!("rivven-{}:{BROKER_CLIENT_PORT}", r.name),
+        Some(ns) => format!("{}.{ns}.svc.cluster.local:{BROKER_CLIENT_PORT}", crate::model::names::cluster_workload(&r.name)),
+        None => format!("{}:{BROKER_CLIENT_PORT}", crate::model::names::cluster_workload(&r.name)),
     }
 }
 

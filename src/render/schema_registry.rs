@@ -12,13 +12,8 @@ use serde_json::json;
 
 use super::common::{self, Owner};
 use super::RenderedObject;
-use crate::model::{Kind, RivvenSchemaRegistry};
+use crate::model::{names, Kind, RivvenSchemaRegistry};
 use crate::rivven;
-
-/// Name of the Deployment and the Service.
-pub fn workload_name(registry: &str) -> String {
-    format!("rivven-schema-{registry}")
-}
 
 /// Key of the registry plan in the ConfigMap.
 pub const PLAN_KEY: &str = "registry-plan.json";
@@ -33,7 +28,7 @@ pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
     ];
     let pdb = &registry.spec.pod_disruption_budget;
     if pdb.enabled && registry.spec.replicas > 1 {
-        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, format!("rivven-schema-{}-pdb", registry.name()), pdb.max_unavailable)));
+        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, names::registry_pdb(registry.name()), pdb.max_unavailable)));
     }
     objects
 }
@@ -44,8 +39,8 @@ fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
     let compat = &registry.spec.compatibility;
     let plan = json!({
         "registry": format!("http://{}:{}", match registry.namespace() {
-            Some(ns) => format!("{}.{ns}.svc.cluster.local", workload_name(registry.name())),
-            None => workload_name(registry.name()),
+            Some(ns) => format!("{}.{ns}.svc.cluster.local", names::registry_workload(registry.name())),
+            None => names::registry_workload(registry.name()),
         }, registry.spec.server.port),
         "compatibility": compat.default_level,
         "subjects": compat.per_subject.iter().map(|(s, l)| json!({ "subject": s, "compatibility": l })).collect::<Vec<_>>(),
@@ -53,7 +48,7 @@ fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
     let mut text = serde_json::to_string_pretty(&plan).expect("plan serializes");
     text.push('\n');
     ConfigMap {
-        metadata: owner.metadata(format!("rivven-schema-{}-config", registry.name())),
+        metadata: owner.metadata(names::registry_config(registry.name())),
         data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), text)])),
         ..ConfigMap::default()
     }
@@ -61,7 +56,7 @@ fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
 
 fn service(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Service {
     Service {
-        metadata: common::service_metadata(owner, workload_name(registry.name()), "client"),
+        metadata: common::service_metadata(owner, names::registry_workload(registry.name()), "client"),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
@@ -102,7 +97,7 @@ fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment 
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
     Deployment {
-        metadata: owner.metadata(workload_name(registry.name())),
+        metadata: owner.metadata(names::registry_workload(registry.name())),
         spec: Some(DeploymentSpec {
             replicas: Some(i32::try_from(spec.replicas).unwrap_or(i32::MAX)),
             selector: owner.selector(),

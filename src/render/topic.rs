@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::common::Owner;
 use super::RenderedObject;
 use crate::model::topic::TopicConfig;
-use crate::model::{Kind, DEFAULT_RIVVEN_VERSION};
+use crate::model::{names, Kind, DEFAULT_RIVVEN_VERSION};
 use crate::validate::Validated;
 
 /// Key of the plan in the ConfigMap.
@@ -47,7 +47,7 @@ pub fn render_plans(validated: &Validated) -> Vec<RenderedObject> {
             let mut text = serde_json::to_string_pretty(&json!({ "cluster": cluster, "topics": topics })).expect("plan serializes");
             text.push('\n');
             RenderedObject::new(&ConfigMap {
-                metadata: owner.metadata(format!("rivven-{cluster}-topics")),
+                metadata: owner.metadata(names::cluster_topics(&cluster)),
                 data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), text)])),
                 ..ConfigMap::default()
             })

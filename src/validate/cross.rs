@@ -6,6 +6,7 @@ use super::{Checked, Validated};
 use crate::diagnostics::Diagnostic;
 use crate::load::Document;
 use crate::model::common::ClusterRef;
+use crate::model::names::{self, ObjectName};
 use crate::model::{Kind, RivvenClusterSpec};
 
 /// Namespace key: `None` (left to apply time) is its own namespace.
@@ -14,6 +15,7 @@ type Ns<'a> = Option<&'a str>;
 /// Runs every cross-resource rule.
 pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>) {
     duplicates(validated, docs, out);
+    collisions(validated, docs, out);
     let clusters: HashMap<(Ns<'_>, &str), &Checked<RivvenClusterSpec>> =
         validated.clusters.iter().map(|c| ((c.resource.namespace(), c.resource.name()), c)).collect();
     let resolve = |owner_ns: Ns<'_>, r: &ClusterRef| -> Option<&Checked<RivvenClusterSpec>> {
@@ -41,7 +43,7 @@ pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>
             }
             let first = first.1;
             let pointer = if spec.topic_name.is_some() { "/spec/topicName" } else { "/metadata/name" };
-            ctx.error("topic/collision", pointer, format!("RivvenTopic `{first}` already manages broker topic `{broker_name}` on cluster `{}`", cluster.resource.name()))
+            ctx.error("topic/collision", pointer, format!("RivvenTopic `{first}` already manages broker topic `{broker_name}` on cluster `{}` in {}", cluster.resource.name(), names::namespace_label(cluster.resource.namespace())))
                 .with_hint("each broker topic must be described by exactly one RivvenTopic");
         }
     }
@@ -76,13 +78,13 @@ fn unresolved(ctx: &mut RuleContext<'_>, r: &ClusterRef, clusters: &[Checked<Riv
     let elsewhere: Vec<String> = clusters
         .iter()
         .filter(|c| c.resource.name() == r.name)
-        .map(|c| c.resource.namespace().unwrap_or("(no namespace)").to_owned())
+        .map(|c| names::namespace_label(c.resource.namespace()))
         .collect();
     let d = ctx.warning("ref/cluster-outside-input", "/spec/clusterRef/name", format!("RivvenCluster `{}` is not in the input; rendering assumes it exists in the cluster", r.name));
     if elsewhere.is_empty() {
         d.with_hint("add the RivvenCluster's file to the input to check replication factors and names against it");
     } else {
-        d.with_hint(format!("a RivvenCluster of that name is in namespace {}: set `clusterRef.namespace`", elsewhere.join(", ")));
+        d.with_hint(format!("a RivvenCluster of that name is in {}: set `clusterRef.namespace`", elsewhere.join(", ")));
     }
 }
 
@@ -104,5 +106,73 @@ fn duplicates(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic
         } else {
             seen.insert((kind, ns, name), doc);
         }
+    }
+}
+
+/// Who renders an object: a resource, or (for a topic plan) every RivvenTopic of one cluster.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner<'a> {
+    Resource(Kind, Ns<'a>, &'a str),
+    TopicPlan(Ns<'a>, &'a str),
+}
+
+/// Two resources whose rendered objects share apiVersion, kind, namespace and name: one would
+/// silently replace the other at apply time. Reported at both, each naming the other.
+fn collisions(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>) {
+    let mut rendered: Vec<(ObjectName, Ns<'_>, Owner<'_>, usize)> = Vec::new();
+    fn add<'a, S>(into: &mut Vec<(ObjectName, Ns<'a>, Owner<'a>, usize)>, list: &'a [Checked<S>], kind: Kind) {
+        for c in list {
+            let (ns, name) = (c.resource.namespace(), c.resource.name());
+            into.extend(names::objects(kind, name).into_iter().map(|o| (o, ns, Owner::Resource(kind, ns, name), c.doc)));
+        }
+    }
+    add(&mut rendered, &validated.clusters, Kind::Cluster);
+    add(&mut rendered, &validated.registries, Kind::SchemaRegistry);
+    add(&mut rendered, &validated.connects, Kind::Connect);
+    for t in &validated.topics {
+        let r = &t.resource.spec.cluster_ref;
+        let ns = r.namespace.as_deref().or(t.resource.namespace());
+        rendered.push((names::topic_plan(&r.name), ns, Owner::TopicPlan(ns, &r.name), t.doc));
+    }
+    let mut first: HashMap<(&str, &str, Ns<'_>, &str), (Owner<'_>, usize)> = HashMap::new();
+    // (doc a, doc b) -> the objects both render, so each pair is reported once.
+    let mut pairs: Vec<((usize, Owner<'_>), (usize, Owner<'_>), Vec<String>)> = Vec::new();
+    for (object, ns, owner, doc) in &rendered {
+        let key = (object.api_version, object.kind, *ns, object.name.as_str());
+        match first.get(&key) {
+            None => {
+                first.insert(key, (*owner, *doc));
+            }
+            Some(&(other, other_doc)) if other != *owner => {
+                let what = format!("{} `{}`", object.kind, object.name);
+                match pairs.iter_mut().find(|(a, b, _)| a.1 == other && b.1 == *owner) {
+                    Some((_, _, objects)) => objects.push(what),
+                    None => pairs.push(((other_doc, other), (*doc, *owner), vec![what])),
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for ((doc_a, a), (doc_b, b), objects) in pairs {
+        let ns = match a {
+            Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
+        };
+        let shown = if objects.len() > 2 { format!("{} and {} more", objects[..2].join(", "), objects.len() - 2) } else { objects.join(" and ") };
+        for (doc, other) in [(doc_a, b), (doc_b, a)] {
+            let mut ctx = RuleContext { doc: &docs[doc], out };
+            let pointer = match (other, &docs[doc].kind) {
+                (_, Kind::Topic) => "/spec/clusterRef/name",
+                _ => "/metadata/name",
+            };
+            ctx.error("name/collision", pointer, format!("{} render the same {shown} in {}: one would replace the other when applied", describe(other, "and this resource"), names::namespace_label(ns)))
+                .with_hint("rename one of the two resources");
+        }
+    }
+}
+
+fn describe(owner: Owner<'_>, tail: &str) -> String {
+    match owner {
+        Owner::Resource(kind, _, name) => format!("{} `{name}` {tail}", kind.name()),
+        Owner::TopicPlan(_, cluster) => format!("the RivvenTopics of cluster `{cluster}` {tail}"),
     }
 }

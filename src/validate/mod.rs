@@ -10,8 +10,8 @@ use crate::model::{Kind, Rivven, RivvenClusterSpec, RivvenConnectSpec, RivvenSch
 
 pub mod context;
 pub mod cross;
+pub mod k8s;
 pub mod paths;
-pub mod quantity;
 pub mod rules;
 pub mod schema_check;
 pub mod suggest;

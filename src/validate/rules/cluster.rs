@@ -1,26 +1,31 @@
 //! Rules of RivvenCluster.
 use super::super::context::RuleContext;
-use super::super::quantity;
+use super::super::k8s;
 use super::common;
 use crate::model::cluster::BrokerConfig;
-use crate::model::RivvenCluster;
-
-/// Longest cluster name: `rivven-{name}` StatefulSet pods carry a `controller-revision-hash`
-/// label of `{statefulset}-{10 chars}`, which must fit in 63 characters.
-pub const MAX_NAME_LEN: usize = 63 - "rivven-".len() - 11;
+use crate::model::{Kind, RivvenCluster};
 
 /// Checks one cluster.
 pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
     let spec = &cluster.spec;
-    common::object_name(ctx, cluster.name(), MAX_NAME_LEN, "StatefulSet `rivven-{name}` (with its revision-hash label)");
-    common::version(ctx, &spec.version);
-    common::resources(ctx, spec.pod.resources.as_ref());
+    common::metadata(ctx, Kind::Cluster, &cluster.metadata);
+    common::image(ctx, &spec.image, &spec.version);
+    common::pod(ctx, &spec.pod);
     common::tls(ctx, &spec.tls, "the brokers");
     broker_config(ctx, &spec.config, spec.replicas);
 
-    if quantity::parse(&spec.storage.size).is_none_or(|v| v <= 0.0) {
+    if k8s::quantity(&spec.storage.size).is_ok_and(|v| v <= 0.0) || k8s::quantity(&spec.storage.size).is_err() {
         ctx.error("cluster/storage-size", "/spec/storage/size", format!("`{}` is not a positive Kubernetes quantity", spec.storage.size))
             .with_hint("write e.g. `10Gi`");
+    }
+    if !spec.storage.storage_class_name.is_empty() {
+        if let Err(why) = k8s::dns1123_subdomain(&spec.storage.storage_class_name) {
+            ctx.error("ref/name", "/spec/storage/storageClassName", format!("the StorageClass name {why}"));
+        }
+    }
+    if let Some(r) = &spec.cluster_auth_secret_ref {
+        common::secret_name(ctx, "/spec/clusterAuthSecretRef/name", &r.name);
+        common::data_key(ctx, "/spec/clusterAuthSecretRef/key", &r.key);
     }
     if spec.replicas > 1 {
         ctx.warning(
@@ -30,7 +35,7 @@ pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
         )
         .with_hint("every `--mode cluster` node exits with `Failed to open redb: Is a directory (os error 21)`; use `replicas: 1` until a fixed release");
         if spec.cluster_auth_secret_ref.is_none() {
-            ctx.warning("cluster/auth-secret", "/spec/replicas", format!("cluster mode needs a token: the pods will read key `token` of Secret `rivven-{}-cluster-auth`, which you must create", cluster.name()))
+            ctx.warning("cluster/auth-secret", "/spec/replicas", format!("cluster mode needs a token: the pods will read key `token` of Secret `{}`, which you must create", crate::model::names::cluster_auth_secret(cluster.name())))
                 .with_hint("set `clusterAuthSecretRef` to name your own Secret; rivven-render never writes secret values");
         }
     }

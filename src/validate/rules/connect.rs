@@ -9,17 +9,32 @@ use super::super::context::RuleContext;
 use super::super::schema_check::CompiledSchema;
 use super::common;
 use crate::model::connectors::registry::{self, Direction, KnownConnector};
-use crate::model::RivvenConnect;
-
-/// Longest connect name: Service `rivven-connect-{name}` is a DNS label.
-pub const MAX_NAME_LEN: usize = 63 - "rivven-connect-".len();
+use crate::model::{Kind, RivvenConnect};
+use crate::validate::k8s;
 
 /// Checks one connect resource (typed; the document passed schema validation).
 pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     let spec = &connect.spec;
-    common::object_name(ctx, connect.name(), MAX_NAME_LEN, "Service `rivven-connect-{name}`");
-    common::version(ctx, &spec.version);
-    common::resources(ctx, spec.pod.resources.as_ref());
+    common::metadata(ctx, Kind::Connect, &connect.metadata);
+    common::cluster_ref(ctx, &spec.cluster_ref);
+    common::image(ctx, &spec.image, &spec.version);
+    common::pod(ctx, &spec.pod);
+    for (i, source) in spec.sources.iter().enumerate() {
+        if let Some(secret) = &source.config_secret_ref {
+            common::secret_name(ctx, &format!("/spec/sources/{i}/configSecretRef"), secret);
+        }
+    }
+    for (i, sink) in spec.sinks.iter().enumerate() {
+        if let Some(secret) = &sink.config_secret_ref {
+            common::secret_name(ctx, &format!("/spec/sinks/{i}/configSecretRef"), secret);
+        }
+        let offset = sink.start_offset.as_str();
+        if !matches!(offset, "earliest" | "latest") {
+            if let Err(why) = k8s::rfc3339(offset) {
+                ctx.error("connect/start-offset", &format!("/spec/sinks/{i}/startOffset"), why).with_hint("use `earliest`, `latest` or an RFC 3339 date-time");
+            }
+        }
+    }
     common::tls(ctx, &spec.tls, "the workers' broker connection");
 
     unique_names(ctx, "sources", spec.sources.iter().map(|s| s.name.as_str()));

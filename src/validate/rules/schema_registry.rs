@@ -2,17 +2,15 @@
 use super::super::context::RuleContext;
 use super::common;
 use crate::model::schema_registry::{AuthMethod, CompatibilitySpec, FormatsSpec, StorageMode};
-use crate::model::RivvenSchemaRegistry;
-
-/// Longest registry name: Service `rivven-schema-{name}` is a DNS label.
-pub const MAX_NAME_LEN: usize = 63 - "rivven-schema-".len();
+use crate::model::{Kind, RivvenSchemaRegistry};
 
 /// Checks one registry.
 pub fn check(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
     let spec = &registry.spec;
-    common::object_name(ctx, registry.name(), MAX_NAME_LEN, "Service `rivven-schema-{name}`");
-    common::version(ctx, &spec.version);
-    common::resources(ctx, spec.pod.resources.as_ref());
+    common::metadata(ctx, Kind::SchemaRegistry, &registry.metadata);
+    common::cluster_ref(ctx, &spec.cluster_ref);
+    common::image(ctx, &spec.image, &spec.version);
+    common::pod(ctx, &spec.pod);
     common::tls(ctx, &spec.tls, "the registry");
 
     if spec.server.bind_address.parse::<std::net::IpAddr>().is_err() {

@@ -1,15 +1,16 @@
 //! Rules of RivvenTopic.
 use super::super::context::RuleContext;
-use crate::model::RivvenTopic;
+use super::super::k8s;
+use super::common;
+use crate::model::{Kind, RivvenTopic};
 
 /// Checks one topic.
 pub fn check(ctx: &mut RuleContext<'_>, topic: &RivvenTopic) {
     let spec = &topic.spec;
+    common::metadata(ctx, Kind::Topic, &topic.metadata);
+    common::cluster_ref(ctx, &spec.cluster_ref);
     let name = spec.broker_topic_name(topic.name());
-    let valid = name.len() <= 255
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if !valid {
+    if k8s::topic_name(name).is_err() {
         let pointer = if spec.topic_name.is_some() { "/spec/topicName" } else { "/metadata/name" };
         ctx.error("topic/name", pointer, format!("`{name}` is not a valid broker topic name"))
             .with_hint("topic names match ^[A-Za-z0-9][A-Za-z0-9._-]*$ and have at most 255 characters");
