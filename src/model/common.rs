@@ -29,6 +29,14 @@ pub struct ObjectMeta {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// A broker topic name: rivvend 0.0.22 refuses any other (and names over 255 characters).
+pub const TOPIC_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$";
+/// A topic a sink subscribes to: a topic name in which `*` stands for any characters.
+pub const TOPIC_SUBSCRIPTION_PATTERN: &str = r"^[A-Za-z0-9*][A-Za-z0-9._*-]*$";
+/// Topics the spec names Kafka-style with a leading `_` (`__cdc_heartbeat`); rivven-connect 0.0.22
+/// does not write these, and rivvend would refuse the leading `_`.
+pub const INTERNAL_TOPIC_PATTERN: &str = r"^[A-Za-z0-9_][A-Za-z0-9._-]*$";
+
 /// A reference to the RivvenCluster a resource belongs to.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]

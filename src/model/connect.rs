@@ -63,7 +63,7 @@ pub struct SourceConnectorSpec {
     #[schemars(length(min = 1))]
     pub connector: String,
     /// Target topic.
-    #[schemars(length(min = 1, max = 255))]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub topic: String,
     /// Topic pattern with placeholders such as `{schema}` and `{table}` (CDC sources).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,7 +101,7 @@ pub struct SinkConnectorSpec {
     #[schemars(length(min = 1))]
     pub connector: String,
     /// Topics to consume (`*` wildcards allowed).
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), inner(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_SUBSCRIPTION_PATTERN)))]
     pub topics: Vec<String>,
     /// Consumer group that stores the offsets.
     #[schemars(length(min = 1))]

@@ -28,6 +28,16 @@ impl<'a> RuleContext<'a> {
         self.out.last_mut().expect("just pushed")
     }
 
+    /// Reports an error at the key of `pointer` (a bad key rather than a bad value).
+    pub fn key_error(&mut self, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::error(rule, message)
+            .at(self.doc.key_location(pointer))
+            .path(paths::display(&self.doc.value, pointer))
+            .resource(Some(self.doc.display_name()));
+        self.out.push(d);
+        self.out.last_mut().expect("just pushed")
+    }
+
     /// Reports an error at the value of `pointer`.
     pub fn error(&mut self, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
         self.report(Severity::Error, rule, pointer, message)

@@ -156,12 +156,7 @@ pub fn quantity(s: &str) -> Result<f64, String> {
     Ok(sign * value * multiplier)
 }
 
-/// A broker topic name: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, at most 255 characters (rivvend 0.0.22).
-pub const TOPIC_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$";
-/// A topic a sink subscribes to: a topic name in which `*` stands for any characters.
-pub const TOPIC_SUBSCRIPTION_PATTERN: &str = r"^[A-Za-z0-9*][A-Za-z0-9._*-]*$";
-
-/// A broker topic name.
+/// A broker topic name ([`crate::model::common::TOPIC_PATTERN`], at most 255 characters).
 pub fn topic_name(s: &str) -> Verdict {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 255 || !b[0].is_ascii_alphanumeric() || !b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-')) {

@@ -50,7 +50,7 @@ impl CompiledSchema {
                 let known = property_names(&self.schema, &local);
                 for name in unexpected {
                     let field = paths::join(&pointer, name);
-                    let mut d = Diagnostic::error("schema/unknown-field", format!("unknown field `{name}`"))
+                    let mut d = Diagnostic::error("schema/unknown-field", format!("unknown field `{name}`{}", lookalikes(name)))
                         .at(doc.key_location(&field))
                         .path(paths::display(&doc.value, &field));
                     d = match suggest::closest(name, known.iter().map(String::as_str)) {
@@ -126,10 +126,13 @@ impl CompiledSchema {
                 out.push(at_value(Diagnostic::error("schema/items", format!("must list at most {limit} item(s)"))));
             }
             ValidationErrorKind::Pattern { pattern } => {
-                out.push(at_value(
-                    Diagnostic::error("schema/pattern", format!("{} has the wrong form", paths::show_value(&pointer, value)))
-                        .hint(format!("it must match the regular expression `{pattern}`")),
-                ));
+                use crate::model::common::{INTERNAL_TOPIC_PATTERN, TOPIC_PATTERN, TOPIC_SUBSCRIPTION_PATTERN};
+                let hint = match pattern.as_str() {
+                    TOPIC_PATTERN | INTERNAL_TOPIC_PATTERN => "a broker topic name: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 255 characters".to_owned(),
+                    TOPIC_SUBSCRIPTION_PATTERN => "a topic name, in which `*` matches any characters".to_owned(),
+                    _ => format!("it must match the regular expression `{pattern}`"),
+                };
+                out.push(at_value(Diagnostic::error("schema/pattern", format!("{} has the wrong form", paths::show_value(&pointer, value))).hint(hint)));
             }
             ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
                 // `Option<T>` becomes `anyOf: [T, null]`: report the errors of the one branch that
@@ -145,6 +148,29 @@ impl CompiledSchema {
             }
             _ => out.push(at_value(Diagnostic::error("schema/invalid", error.to_string()))),
         }
+    }
+}
+
+/// Names the characters of a key that only look like ASCII (a Cyrillic `е` in `rеplicas`).
+fn lookalikes(name: &str) -> String {
+    let odd: Vec<String> = name
+        .chars()
+        .filter(|c| !c.is_ascii())
+        .map(|c| {
+            let script = match c as u32 {
+                0x0370..=0x03FF => "Greek",
+                0x0400..=0x052F => "Cyrillic",
+                0xFF00..=0xFFEF => "full-width",
+                0x2000..=0x206F => "punctuation or space",
+                _ => "non-ASCII",
+            };
+            format!("`{c}` is U+{:04X}, a {script} character", c as u32)
+        })
+        .collect();
+    if odd.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}, not the ASCII letter it looks like)", odd.join("; "))
     }
 }
 

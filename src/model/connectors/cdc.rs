@@ -49,6 +49,7 @@ pub struct TableSpec {
     pub table: String,
     /// Topic for this table's events instead of the connector's topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub topic: Option<String>,
     /// Columns to include; empty includes all columns.
     #[serde(default)]
@@ -168,6 +169,7 @@ pub struct SignalTableSpec {
     pub data_collection: Option<String>,
     /// Topic for signal messages (the `topic` channel).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub topic: Option<String>,
     /// Channels signals are read from.
     pub enabled_channels: Vec<SignalChannel>,
@@ -203,6 +205,7 @@ pub struct HeartbeatCdcSpec {
     pub emit_events: bool,
     /// Topic for heartbeat events.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::INTERNAL_TOPIC_PATTERN))]
     pub topic: Option<String>,
     /// SQL statement executed on the source at each heartbeat.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,6 +264,7 @@ pub struct TransactionTopicSpec {
     pub enabled: bool,
     /// Topic for transaction metadata; the connector's default when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::INTERNAL_TOPIC_PATTERN))]
     pub topic_name: Option<String>,
     /// Include the list of affected tables.
     pub include_data_collections: bool,
@@ -282,6 +286,7 @@ pub struct SchemaChangeTopicSpec {
     pub enabled: bool,
     /// Topic for schema changes; the connector's default when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::INTERNAL_TOPIC_PATTERN))]
     pub topic_name: Option<String>,
     /// Include column details.
     pub include_columns: bool,

@@ -12,9 +12,11 @@ pub struct EventRouterSpec {
     pub enabled: bool,
     /// Topic for events no rule matches.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub default_destination: Option<String>,
     /// Dead-letter topic for events that cannot be routed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub dead_letter_queue: Option<String>,
     /// Drop events no rule matches instead of sending them to the default destination.
     pub drop_unroutable: bool,
@@ -52,7 +54,7 @@ pub struct RouteRuleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition_value: Option<String>,
     /// Destination topic.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub destination: String,
     /// Rule priority; higher priorities are tried first.
     #[serde(default)]

@@ -117,6 +117,7 @@ pub struct MysqlCdcConfig {
     pub heartbeat_interval_ms: u64,
     /// Topic for the schema history; derived from the connector name when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub database_history_topic: Option<String>,
     /// Tables to capture.
     pub tables: Vec<TableSpec>,

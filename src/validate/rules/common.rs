@@ -84,7 +84,7 @@ pub fn labels(ctx: &mut RuleContext<'_>, pointer: &str, labels: &BTreeMap<String
     for (key, value) in labels {
         let at = paths::join(pointer, key);
         if let Err(why) = k8s::qualified_name(key) {
-            ctx.error("labels/key", &at, format!("the label key `{}` {why}", short(key))).with_hint("e.g. `team` or `example.com/team`");
+            ctx.key_error("labels/key", &at, format!("the label key `{}` {why}", short(key))).with_hint("e.g. `team` or `example.com/team`");
             continue;
         }
         if let Err(why) = k8s::label_value(value) {
@@ -103,7 +103,7 @@ pub fn annotations(ctx: &mut RuleContext<'_>, pointer: &str, annotations: &BTree
     for (key, value) in annotations {
         size += key.len() + value.len();
         if let Err(why) = k8s::qualified_name(key) {
-            ctx.error("annotations/key", &paths::join(pointer, key), format!("the annotation key `{}` {why}", short(key)));
+            ctx.key_error("annotations/key", &paths::join(pointer, key), format!("the annotation key `{}` {why}", short(key)));
         }
     }
     if size > k8s::MAX_ANNOTATIONS_BYTES {
@@ -172,7 +172,7 @@ pub fn resources(ctx: &mut RuleContext<'_>, resources: Option<&ResourceRequireme
             let pointer = format!("/spec/resources/{field}/{}", crate::load::tree::escape_token(name));
             let standard = matches!(name.as_str(), "cpu" | "memory" | "ephemeral-storage") || name.starts_with("hugepages-");
             if !standard && !(name.contains('/') && k8s::qualified_name(name).is_ok()) {
-                ctx.error("resources/name", &pointer, format!("`{name}` is not a resource name"))
+                ctx.key_error("resources/name", &pointer, format!("`{name}` is not a resource name"))
                     .with_hint("use `cpu`, `memory`, `ephemeral-storage`, `hugepages-<size>` or an extended resource such as `example.com/gpu`");
             }
             match k8s::quantity(&q.0) {
