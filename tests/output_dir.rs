@@ -144,8 +144,8 @@ fn a_fresh_directory_appears_complete_and_a_rerender_changes_nothing() {
     std::fs::write(&registry, text.replace("spec:\n", "spec:\n  replicas: 1\n  server:\n    port: 8082\n")).unwrap();
     let out = render_to(&[&inputs.0], &small.0, false);
     assert_exit(&out, 0);
-    // The registry's ConfigMap (plan URL), Service and Deployment change; nothing else.
-    assert!(stderr(&out).contains("(3 written, "), "{}", stderr(&out));
+    // The registry's ConfigMap (plan URL), Service, NetworkPolicy (port) and Deployment change; nothing else.
+    assert!(stderr(&out).contains("(4 written, "), "{}", stderr(&out));
 }
 
 #[test]

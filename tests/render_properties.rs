@@ -96,6 +96,23 @@ fn check_service_monitor(o: &RenderedObject, objects: &[RenderedObject]) {
     }
 }
 
+/// A NetworkPolicy selects the pods of exactly one rendered workload, and every port it opens is a
+/// container port of those pods.
+fn network_policy_selects_its_workload(o: &RenderedObject, objects: &[RenderedObject]) {
+    let selector = &o.value["spec"]["podSelector"]["matchLabels"];
+    let workloads: Vec<&RenderedObject> = objects
+        .iter()
+        .filter(|w| matches!(w.kind.as_str(), "StatefulSet" | "Deployment") && w.namespace == o.namespace && labels_match(selector, &w.value["spec"]["template"]["metadata"]["labels"]))
+        .collect();
+    assert_eq!(workloads.len(), 1, "{} must select one workload", id(o));
+    let container_ports: Vec<&serde_json::Value> = workloads[0].value["spec"]["template"]["spec"]["containers"][0]["ports"].as_array().unwrap().iter().map(|p| &p["containerPort"]).collect();
+    for rule in o.value["spec"]["ingress"].as_array().unwrap() {
+        for port in rule["ports"].as_array().unwrap() {
+            assert!(container_ports.contains(&&port["port"]), "{} opens port {} that {} does not serve", id(o), port["port"], id(workloads[0]));
+        }
+    }
+}
+
 #[test]
 fn every_object_is_its_typed_kubernetes_object_with_no_unknown_field() {
     let objects = all_objects();
@@ -109,11 +126,15 @@ fn every_object_is_its_typed_kubernetes_object_with_no_unknown_field() {
             "Service" => round_trip::<Service>(o),
             "ConfigMap" => round_trip::<ConfigMap>(o),
             "PodDisruptionBudget" => round_trip::<PodDisruptionBudget>(o),
+            "NetworkPolicy" => {
+                round_trip::<k8s_openapi::api::networking::v1::NetworkPolicy>(o);
+                network_policy_selects_its_workload(o, &objects);
+            }
             "ServiceMonitor" => check_service_monitor(o, &objects),
             other => panic!("unexpected kind {other} ({})", id(o)),
         }
     }
-    let expected: BTreeSet<String> = ["StatefulSet", "Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "ServiceMonitor"].map(String::from).into();
+    let expected: BTreeSet<String> = ["StatefulSet", "Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor"].map(String::from).into();
     assert_eq!(kinds, expected, "the inputs should exercise every kind");
 }
 

@@ -2,7 +2,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{MetricsSpec, PodDisruptionBudgetSpec, PodOverrides, TlsSpec};
+use super::common::{MetricsSpec, NetworkPolicySpec, PodDisruptionBudgetSpec, PodOverrides, TlsSpec};
 use super::status::ResourceStatus;
 use super::{DEFAULT_RIVVEN_VERSION, Rivven};
 
@@ -36,6 +36,8 @@ pub struct RivvenClusterSpec {
     /// Seconds a broker gets to drain on shutdown (rivvend drains for about 5-7 s).
     #[schemars(range(min = 10, max = 3600))]
     pub termination_grace_period_seconds: u32,
+    /// NetworkPolicy of the pods (rendered by default).
+    pub network_policy: NetworkPolicySpec,
     /// Pod-level settings.
     #[serde(flatten)]
     pub pod: PodOverrides,
@@ -54,6 +56,7 @@ impl Default for RivvenClusterSpec {
             pod_disruption_budget: PodDisruptionBudgetSpec::default(),
             cluster_auth_secret_ref: None,
             termination_grace_period_seconds: 30,
+            network_policy: NetworkPolicySpec::default(),
             pod: PodOverrides::default(),
         }
     }

@@ -112,6 +112,24 @@ impl Default for PodDisruptionBudgetSpec {
     }
 }
 
+/// The NetworkPolicy rendered for a component's pods (ingress only; egress stays open).
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NetworkPolicySpec {
+    /// Render the NetworkPolicy.
+    pub enabled: bool,
+    /// Who may reach the component's client port(s): pod and namespace selectors. Empty allows every
+    /// source, as in Strimzi; the component's Rivven peers are always allowed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_from: Vec<k8s_openapi::api::networking::v1::NetworkPolicyPeer>,
+}
+
+impl Default for NetworkPolicySpec {
+    fn default() -> Self {
+        Self { enabled: true, allow_from: Vec::new() }
+    }
+}
+
 /// Service account of the pods.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase", default)]

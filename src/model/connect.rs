@@ -3,7 +3,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::common::{ClusterRef, PodOverrides, TlsSpec};
+use super::common::{ClusterRef, NetworkPolicySpec, PodDisruptionBudgetSpec, PodOverrides, TlsSpec};
 use super::connectors::{sinks, sources};
 use super::{Rivven, DEFAULT_RIVVEN_VERSION};
 
@@ -30,6 +30,10 @@ pub struct RivvenConnectSpec {
     pub settings: ConnectSettings,
     /// TLS towards the broker. Rivven 0.0.22 brokers cannot serve TLS: validation warns when set.
     pub tls: TlsSpec,
+    /// PodDisruptionBudget of the workers, rendered with more than one replica.
+    pub pod_disruption_budget: PodDisruptionBudgetSpec,
+    /// NetworkPolicy of the pods (rendered by default).
+    pub network_policy: NetworkPolicySpec,
     /// Pod-level settings.
     #[serde(flatten)]
     pub pod: PodOverrides,
@@ -46,6 +50,8 @@ impl Default for RivvenConnectSpec {
             sinks: Vec::new(),
             settings: ConnectSettings::default(),
             tls: TlsSpec::default(),
+            pod_disruption_budget: PodDisruptionBudgetSpec::default(),
+            network_policy: NetworkPolicySpec::default(),
             pod: PodOverrides::default(),
         }
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ClusterRef, MetricsSpec, PodDisruptionBudgetSpec, PodOverrides, TlsSpec};
+use super::common::{ClusterRef, MetricsSpec, NetworkPolicySpec, PodDisruptionBudgetSpec, PodOverrides, TlsSpec};
 use super::{Rivven, DEFAULT_RIVVEN_VERSION};
 
 /// Desired state of a schema registry.
@@ -41,6 +41,8 @@ pub struct RivvenSchemaRegistrySpec {
     pub external_registry: Option<ExternalRegistrySpec>,
     /// PodDisruptionBudget (rendered only with more than one replica).
     pub pod_disruption_budget: PodDisruptionBudgetSpec,
+    /// NetworkPolicy of the pods (rendered by default).
+    pub network_policy: NetworkPolicySpec,
     /// Pod-level settings.
     #[serde(flatten)]
     pub pod: PodOverrides,
@@ -62,6 +64,7 @@ impl Default for RivvenSchemaRegistrySpec {
             metrics: MetricsSpec::default(),
             external_registry: None,
             pod_disruption_budget: PodDisruptionBudgetSpec::default(),
+            network_policy: NetworkPolicySpec::default(),
             pod: PodOverrides::default(),
         }
     }

@@ -36,6 +36,9 @@ pub fn render(cluster: &RivvenCluster) -> Vec<RenderedObject> {
     if pdb.enabled {
         objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, names::cluster_pdb(cluster.name()), pdb.max_unavailable)));
     }
+    if cluster.spec.network_policy.enabled {
+        objects.push(RenderedObject::new(&network_policy(cluster, &owner)));
+    }
     if cluster.spec.metrics.enabled && cluster.spec.metrics.service_monitor_enabled {
         // rivvend serves /metrics on its API port; nothing listens on `metrics.port` in 0.0.22.
         objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::cluster_workload(cluster.name()), "http", "/metrics")));
@@ -127,6 +130,24 @@ fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
     }
 }
 
+/// Clients (connect workers and registries always, plus `allowFrom`) on the client port, the other
+/// brokers on the cluster port, and the companion, monitoring and the brokers on the HTTP API port.
+fn network_policy(cluster: &RivvenCluster, owner: &Owner<'_>) -> k8s_openapi::api::networking::v1::NetworkPolicy {
+    let brokers = k8s_openapi::api::networking::v1::NetworkPolicyPeer { pod_selector: Some(owner.selector()), ..Default::default() };
+    let rivven_clients = vec![
+        common::pods_anywhere(&[("app.kubernetes.io/name", "rivven-connect"), ("app.kubernetes.io/part-of", "rivven")]),
+        common::pods_anywhere(&[("app.kubernetes.io/name", "rivven-schema"), ("app.kubernetes.io/part-of", "rivven")]),
+    ];
+    let mut rules = vec![common::IngressRule { ports: vec![BROKER_CLIENT_PORT], from: common::client_sources(&cluster.spec.network_policy.allow_from, rivven_clients) }];
+    if cluster.spec.replicas > 1 {
+        rules.push(common::IngressRule { ports: vec![BROKER_CLUSTER_PORT], from: Some(vec![brokers.clone()]) });
+    }
+    let mut api = common::operations_peers();
+    api.push(brokers);
+    rules.push(common::IngressRule { ports: vec![BROKER_API_PORT], from: Some(api) });
+    common::network_policy(owner, names::cluster_workload(cluster.name()), rules)
+}
+
 fn http_probe(period: i32, failures: i32) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction { path: Some("/health".into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
@@ -171,7 +192,15 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
         ports: Some(common::container_ports(&ports(cluster_mode))),
         startup_probe: Some(Probe { failure_threshold: Some(30), ..http_probe(2, 30) }),
         readiness_probe: Some(http_probe(5, 3)),
-        liveness_probe: Some(http_probe(10, 3)),
+        // Liveness asks only whether the broker still accepts connections, and tolerates a minute of
+        // failures: a loaded broker that is briefly unready must not be killed (an outage with one broker).
+        liveness_probe: Some(Probe {
+            tcp_socket: Some(k8s_openapi::api::core::v1::TCPSocketAction { port: IntOrString::String("client".into()), host: None }),
+            period_seconds: Some(10),
+            timeout_seconds: Some(5),
+            failure_threshold: Some(6),
+            ..Probe::default()
+        }),
         volume_mounts: Some(vec![
             VolumeMount { name: "data".into(), mount_path: BROKER_DATA_DIR.into(), ..VolumeMount::default() },
             VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() },
@@ -187,6 +216,7 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
         ..PodSpec::default()
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
+    common::spread_over_nodes(&mut pod, owner, spec.replicas);
 
     let retention = if spec.storage.delete_claim { "Delete" } else { "Retain" };
     let claim = PersistentVolumeClaim {

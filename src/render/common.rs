@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
+    Affinity, Capabilities, PodAffinityTerm, PodAntiAffinity, WeightedPodAffinityTerm, Container, ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
     SeccompProfile, SecurityContext, ServicePort,
 };
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -241,4 +242,71 @@ pub fn pod_template_metadata(owner: &Owner<'_>, overrides: &PodOverrides, config
         annotations.insert(CONFIG_HASH_ANNOTATION.into(), hash.into());
     }
     ObjectMeta { labels: Some(labels), annotations: (!annotations.is_empty()).then_some(annotations), ..ObjectMeta::default() }
+}
+
+/// Who may send traffic to a set of ports of a NetworkPolicy: `None` is every source.
+pub struct IngressRule {
+    /// TCP ports.
+    pub ports: Vec<i32>,
+    /// Allowed sources.
+    pub from: Option<Vec<NetworkPolicyPeer>>,
+}
+
+/// Pods with these labels, in any namespace.
+pub fn pods_anywhere(labels: &[(&str, &str)]) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        namespace_selector: Some(LabelSelector::default()),
+        pod_selector: Some(LabelSelector { match_labels: Some(labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()), ..LabelSelector::default() }),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
+/// The rivven-render companion (it reads broker health and applies plans) and Prometheus.
+pub fn operations_peers() -> Vec<NetworkPolicyPeer> {
+    vec![pods_anywhere(&[("app.kubernetes.io/name", "rivven-render")]), pods_anywhere(&[("app.kubernetes.io/name", "prometheus")])]
+}
+
+/// The user's `allowFrom` plus `always` (a component's Rivven peers), or every source when
+/// `allowFrom` is empty.
+pub fn client_sources(allow_from: &[NetworkPolicyPeer], always: Vec<NetworkPolicyPeer>) -> Option<Vec<NetworkPolicyPeer>> {
+    (!allow_from.is_empty()).then(|| allow_from.iter().cloned().chain(always).collect())
+}
+
+/// A NetworkPolicy for the owner's pods: ingress as the rules say; egress declared and left open
+/// (one rule allowing everything), so policy checkers see both directions decided.
+pub fn network_policy(owner: &Owner<'_>, name: String, rules: Vec<IngressRule>) -> NetworkPolicy {
+    let ingress = rules
+        .into_iter()
+        .map(|rule| NetworkPolicyIngressRule {
+            ports: Some(rule.ports.into_iter().map(|p| NetworkPolicyPort { port: Some(IntOrString::Int(p)), protocol: Some("TCP".into()), end_port: None }).collect()),
+            from: rule.from,
+        })
+        .collect();
+    NetworkPolicy {
+        metadata: owner.metadata(name),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(owner.selector()),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ingress: Some(ingress),
+            egress: Some(vec![NetworkPolicyEgressRule::default()]),
+        }),
+    }
+}
+
+/// With several replicas and no `affinity` of the user's, prefer one pod per node, so that one node
+/// failure (or drain) does not take every replica at once.
+pub fn spread_over_nodes(pod: &mut PodSpec, owner: &Owner<'_>, replicas: u32) {
+    if replicas < 2 || pod.affinity.is_some() {
+        return;
+    }
+    pod.affinity = Some(Affinity {
+        pod_anti_affinity: Some(PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
+                weight: 100,
+                pod_affinity_term: PodAffinityTerm { label_selector: Some(owner.selector()), topology_key: "kubernetes.io/hostname".into(), ..PodAffinityTerm::default() },
+            }]),
+            ..PodAntiAffinity::default()
+        }),
+        ..Affinity::default()
+    });
 }

@@ -30,6 +30,17 @@ pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
         ..ConfigMap::default()
     };
     let mut objects = vec![RenderedObject::new(&config_map), RenderedObject::new(&service(connect, &owner)), RenderedObject::new(&deployment(connect, &owner, &hash, &secrets))];
+    let pdb = &connect.spec.pod_disruption_budget;
+    if pdb.enabled && connect.spec.replicas > 1 {
+        objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, names::connect_pdb(connect.name()), pdb.max_unavailable)));
+    }
+    if connect.spec.network_policy.enabled {
+        // Workers serve no clients: health and metrics are for the companion and monitoring (and `allowFrom`).
+        let mut from = common::operations_peers();
+        from.extend(connect.spec.network_policy.allow_from.iter().cloned());
+        let ports = ports(connect).into_iter().map(|(_, p)| p).collect();
+        objects.push(RenderedObject::new(&common::network_policy(&owner, names::connect_workload(connect.name()), vec![common::IngressRule { ports, from: Some(from) }])));
+    }
     let metrics = &connect.spec.settings.metrics;
     if metrics.enabled && metrics.service_monitor_enabled {
         objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::connect_workload(connect.name()), "metrics", "/metrics")));
@@ -119,6 +130,7 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         ..PodSpec::default()
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
+    common::spread_over_nodes(&mut pod, owner, spec.replicas);
     Deployment {
         metadata: owner.metadata(names::connect_workload(connect.name())),
         spec: Some(DeploymentSpec {

@@ -47,7 +47,7 @@ impl RenderedObject {
 
     /// Position of the kind in apply order (configuration before the workloads that read it).
     fn kind_rank(&self) -> usize {
-        const ORDER: [&str; 7] = ["ConfigMap", "Secret", "Service", "PodDisruptionBudget", "StatefulSet", "Deployment", "ServiceMonitor"];
+        const ORDER: [&str; 8] = ["ConfigMap", "Secret", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet", "Deployment", "ServiceMonitor"];
         ORDER.iter().position(|k| *k == self.kind).unwrap_or(ORDER.len())
     }
 }

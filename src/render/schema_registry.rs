@@ -26,6 +26,14 @@ pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
         RenderedObject::new(&service(registry, &owner)),
         RenderedObject::new(&deployment(registry, &owner)),
     ];
+    if registry.spec.network_policy.enabled {
+        let workers = vec![common::pods_anywhere(&[("app.kubernetes.io/name", "rivven-connect"), ("app.kubernetes.io/part-of", "rivven")])];
+        let mut rules = vec![common::IngressRule { ports: vec![i32::from(registry.spec.server.port)], from: common::client_sources(&registry.spec.network_policy.allow_from, workers) }];
+        if let Some(from) = &mut rules[0].from {
+            from.extend(common::operations_peers());
+        }
+        objects.push(RenderedObject::new(&common::network_policy(&owner, names::registry_workload(registry.name()), rules)));
+    }
     let pdb = &registry.spec.pod_disruption_budget;
     if pdb.enabled && registry.spec.replicas > 1 {
         objects.push(RenderedObject::new(&common::pod_disruption_budget(&owner, names::registry_pdb(registry.name()), pdb.max_unavailable)));
@@ -96,6 +104,7 @@ fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment 
         ..PodSpec::default()
     };
     common::apply_pod_overrides(&mut pod, &spec.pod);
+    common::spread_over_nodes(&mut pod, owner, spec.replicas);
     Deployment {
         metadata: owner.metadata(names::registry_workload(registry.name())),
         spec: Some(DeploymentSpec {

@@ -49,6 +49,13 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     for (i, source) in spec.sources.iter().enumerate() {
         cdc_column_masks(ctx, i, source);
     }
+    let allowed = connect.metadata.annotations.get(ALLOW_LITERAL_SECRETS).is_some_and(|v| v == "true");
+    for list in ["sources", "sinks"] {
+        let items = ctx.doc.value.pointer(&format!("/spec/{list}")).and_then(Value::as_array).cloned().unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            literal_secrets(ctx, &format!("/spec/{list}/{i}"), item, allowed);
+        }
+    }
     let secrets = crate::render::connect::secret_refs(connect);
     if secrets.len() > 1 {
         let names: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -69,6 +76,49 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     }
     if spec.settings.health.port == spec.settings.metrics.port && spec.settings.metrics.enabled {
         ctx.error("connect/port-clash", "/spec/settings/metrics/port", format!("the metrics port {} is also the health port", spec.settings.metrics.port));
+    }
+}
+
+/// Annotation that turns the literal-secret error into a warning (for test setups).
+pub const ALLOW_LITERAL_SECRETS: &str = "rivven.hupe1980.github.io/allow-literal-secrets";
+
+/// Whether a config key names a credential (a password, secret, token, credential, private or API
+/// key), as opposed to a reference to one (`...File`, `...Path`, `...Ref`, `...Url`, ...).
+pub fn names_a_credential(key: &str) -> bool {
+    let k: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    const WORDS: [&str; 8] = ["password", "passwd", "secret", "token", "credential", "privatekey", "apikey", "authorization"];
+    const REFERENCES: [&str; 11] = ["file", "path", "ref", "name", "url", "uri", "endpoint", "env", "id", "type", "enabled"];
+    WORDS.iter().any(|w| k.contains(w)) && !REFERENCES.iter().any(|r| k.ends_with(r))
+}
+
+/// A credential written as a literal would land in the rendered ConfigMap: it belongs in the
+/// Secret named by `configSecretRef`, referenced as `${KEY}`.
+fn literal_secrets(ctx: &mut RuleContext<'_>, pointer: &str, value: &Value, allowed: bool) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                let at = crate::validate::paths::join(pointer, key);
+                if let Value::String(text) = v {
+                    if names_a_credential(key) && !text.is_empty() && !text.contains("${") {
+                        let message = format!("`{key}` holds a literal credential, which would be written into the rendered ConfigMap");
+                        let hint = format!("put the value into the Secret named by `configSecretRef` and write `{key}: ${{KEY}}` (KEY: its key in the Secret)");
+                        if allowed {
+                            ctx.warning("connect/literal-secret", &at, message).with_hint(format!("{hint}; allowed here by the annotation {ALLOW_LITERAL_SECRETS}"));
+                        } else {
+                            ctx.error("connect/literal-secret", &at, message).with_hint(format!("{hint}; for test setups, the annotation `{ALLOW_LITERAL_SECRETS}: \"true\"` makes this a warning"));
+                        }
+                        continue;
+                    }
+                }
+                literal_secrets(ctx, &at, v, allowed);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                literal_secrets(ctx, &format!("{pointer}/{i}"), item, allowed);
+            }
+        }
+        _ => {}
     }
 }
 
