@@ -5,6 +5,10 @@
 //! - render: the same 10,000 resources validated and rendered to a YAML stream;
 //! - baseline: only parsing the same input and writing the same number of output bytes with the
 //!   same YAML writer (what any renderer must at least do);
+//! - findings: the same 10,000 documents in one file, validated and their findings formatted as the
+//!   CLI prints them (human by default, and `--format short`): every document raises a warning, so
+//!   reporting must stay linear in findings and file size;
+//! - memory: a ~28 MB input validated and rendered; peak RSS against the input size;
 //! - cli: `rivven-render render` of a 10-resource repository, wall time including process start.
 use std::path::PathBuf;
 use std::process::Command;
@@ -78,6 +82,26 @@ fn phase(name: &str) {
             let mut sink = CountingSink(0);
             rivven_render::output::write_stream(&rendered, &mut sink).unwrap();
             (rendered.objects.len(), sink.0)
+        }
+        "findings-human" | "findings-short" => {
+            let format = if name == "findings-human" { rivven_render::cli::Format::Human } else { rivven_render::cli::Format::Short };
+            let (loaded, mut diagnostics) = load(text);
+            rivven_render::validate::validate(&loaded, &mut diagnostics);
+            let printed = rivven_render::cli::format_diagnostics(&diagnostics, &loaded.sources, format, false, false);
+            (diagnostics.len(), printed.len())
+        }
+        "memory" => {
+            let copies: usize = std::env::var("MEMORY_COPIES").unwrap().parse().unwrap();
+            let text = (0..copies).map(|c| input(DOCUMENTS).replace("metadata:\n  name: ", &format!("metadata:\n  name: m{c}-"))).collect::<String>();
+            let size = text.len();
+            let (loaded, mut diagnostics) = load(text);
+            let validated = rivven_render::validate::validate(&loaded, &mut diagnostics);
+            assert!(!diagnostics.has_errors(), "memory input must be valid");
+            drop(loaded);
+            let rendered = rivven_render::render::render(&validated);
+            let mut sink = CountingSink(0);
+            rivven_render::output::write_stream(&rendered, &mut sink).unwrap();
+            (rendered.objects.len(), size)
         }
         "baseline" => {
             let target: usize = std::env::var("BASELINE_BYTES").unwrap().parse().unwrap();
@@ -172,5 +196,15 @@ fn main() {
         peak_r as f64 / 1024.0
     );
     println!("baseline: parse the same input + write the same bytes in {:.3} s, peak RSS {:.1} MiB; render/baseline = {:.2}x", b, peak_b as f64 / 1024.0, r / b);
+    let (human, findings, _, _) = run_child("findings-human", &[]);
+    let (short, _, _, _) = run_child("findings-short", &[]);
+    println!("findings: {findings} findings of {DOCUMENTS} documents in one file, formatted as printed: human {:.3} s, short {:.3} s", human, short);
+    let (_, _, size, peak) = run_child("memory", &[("MEMORY_COPIES", "10".into())]);
+    println!(
+        "memory:   {:.1} MB input validated and rendered, peak RSS {:.1} MiB = {:.1}x the input",
+        size as f64 / 1e6,
+        peak as f64 / 1024.0,
+        peak as f64 * 1024.0 / size as f64
+    );
     println!("cli:      render of a 10-resource repository, median of 20 runs: {:.1} ms wall (process start included)", cli_small_repository().as_secs_f64() * 1000.0);
 }

@@ -122,12 +122,17 @@ pub const HUMAN_FINDINGS_SHOWN: usize = 100;
 
 /// Prints diagnostics to stderr in the chosen format.
 pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    io::say(&format_diagnostics(diagnostics, sources, format, quiet, color));
+}
+
+/// The findings as the CLI prints them (public for the benchmark, which must see what users see).
+pub fn format_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool, color: bool) -> String {
     let items: Vec<_> = diagnostics.sorted(sources).into_iter().filter(|d| !quiet || d.severity != Severity::Note).collect();
-    let text = match format {
+    match format {
         Format::Json => json::render(&items, sources),
         Format::Short => human::render_short(&items, sources),
         Format::Human => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let (shown, hidden) = capped(&items, HUMAN_FINDINGS_SHOWN);
             let mut text = human::render(&shown, sources, color);
             if !hidden.is_empty() {
@@ -142,8 +147,7 @@ pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format:
             }
             text
         }
-    };
-    io::say(&text);
+    }
 }
 
 /// The first `cap` findings by severity (errors first), kept in file order, and the rest.
