@@ -90,30 +90,34 @@ pub fn main() -> ExitCode {
 
 /// What a command that reads resources has after loading and validating them.
 pub struct Checked {
-    /// The files and documents.
-    pub loaded: crate::load::Loaded,
+    /// The files read.
+    pub sources: SourceSet,
+    /// Number of Rivven documents read.
+    pub documents: usize,
     /// The typed resources.
     pub validated: crate::validate::Validated,
     /// Every finding, already printed.
     pub diagnostics: Diagnostics,
 }
 
-/// Loads and validates the inputs and prints the findings; `Err` carries the exit code of an
-/// input that could not be read.
+/// Loads and validates the inputs, one document at a time, and prints the findings; `Err` carries
+/// the exit code of an input that could not be read.
 pub fn load_and_validate(input: &InputArgs) -> Result<Checked, u8> {
     let mut diagnostics = Diagnostics::default();
     let options = crate::load::LoadOptions { strict: input.strict };
-    let loaded = crate::load::load(&input.paths, options, &mut diagnostics).map_err(|e| {
+    let mut validator = crate::validate::Validator::default();
+    let sources = crate::load::load_each(&input.paths, options, &mut diagnostics, &mut |doc| validator.check(&doc)).map_err(|e| {
         sayln!("rivven-render: {}", e.0);
         EXIT_USAGE
     })?;
-    let validated = crate::validate::validate(&loaded, &mut diagnostics);
-    if loaded.documents.is_empty() && !diagnostics.has_errors() {
+    let documents = validator.documents();
+    let validated = validator.finish(&mut diagnostics);
+    if documents == 0 && !diagnostics.has_errors() {
         // Succeeding on nothing would let a GitOps tool prune everything it manages.
         diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
     }
-    print_diagnostics(&diagnostics, &loaded.sources, input.format, input.quiet);
-    Ok(Checked { loaded, validated, diagnostics })
+    print_diagnostics(&diagnostics, &sources, input.format, input.quiet);
+    Ok(Checked { sources, documents, validated, diagnostics })
 }
 
 /// Most findings the human format prints; the rest are counted in one line (`--format short` and

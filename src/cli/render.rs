@@ -25,7 +25,7 @@ pub struct RenderArgs {
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
     // The parsed documents are not needed once their findings are printed: only the typed resources are.
-    let Checked { validated, diagnostics, loaded: _ } = match load_and_validate(&args.input) {
+    let Checked { validated, diagnostics, .. } = match load_and_validate(&args.input) {
         Ok(checked) => checked,
         Err(code) => return code,
     };

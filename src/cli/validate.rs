@@ -14,7 +14,7 @@ pub struct ValidateArgs {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> u8 {
-    let Checked { loaded, diagnostics, .. } = match load_and_validate(&args.input) {
+    let Checked { sources, documents, diagnostics, .. } = match load_and_validate(&args.input) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -23,8 +23,8 @@ pub fn run(args: &ValidateArgs) -> u8 {
         sayln!(
             "{}: {} resource(s) in {} file(s): {}",
             if invalid { "invalid" } else { "valid" },
-            loaded.documents.len(),
-            loaded.sources.len(),
+            documents,
+            sources.len(),
             summary(&diagnostics)
         );
     }

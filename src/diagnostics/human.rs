@@ -75,8 +75,10 @@ impl Excerpt {
             let range = file.line_range(l);
             let content = &file.text[range.clone()];
             if l == line {
-                let end = bytes.end.clamp(start, range.end);
-                let (shown, offset) = window(content, start - range.start, end - range.start);
+                // The finding may stand on the line break itself (a lone `\r`): keep it within the line.
+                let from = (start - range.start).min(content.len());
+                let to = bytes.end.saturating_sub(range.start).clamp(from, content.len());
+                let (shown, offset) = window(content, from, to);
                 span = SourceSpan::from(text.len() + offset.start..text.len() + offset.end);
                 text.push_str(&shown);
             } else {

@@ -110,7 +110,16 @@ pub const MAX_DOCUMENTS: usize = 100_000;
 /// Reads and parses the inputs. Problems with the content become diagnostics; only unreadable
 /// inputs (and inputs past [`MAX_INPUT_BYTES`]) are an `Err`.
 pub fn load(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnostics) -> Result<Loaded, InputError> {
-    let mut loaded = Loaded::default();
+    let mut documents = Vec::new();
+    let sources = load_each(inputs, options, diagnostics, &mut |doc| documents.push(doc))?;
+    Ok(Loaded { sources, documents })
+}
+
+/// Like [`load`], handing each Rivven document to `each` as soon as it is read instead of keeping it:
+/// memory then holds one document's tree at a time.
+pub fn load_each(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnostics, each: &mut dyn FnMut(Document)) -> Result<SourceSet, InputError> {
+    let mut sources = SourceSet::default();
+    let mut count = 0;
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
     let mut total: u64 = 0;
     for path in discover(inputs)? {
@@ -127,9 +136,9 @@ pub fn load(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnost
         }
         let (name, text) = read(&path, MAX_INPUT_BYTES - total)?;
         total += text.len() as u64;
-        load_text(&mut loaded, name, text, options, diagnostics);
+        load_text_each(&mut sources, &mut count, name, text, options, diagnostics, each);
     }
-    Ok(loaded)
+    Ok(sources)
 }
 
 fn too_large(what: &str) -> InputError {
@@ -159,8 +168,24 @@ fn read(path: &Path, budget: u64) -> Result<(String, String), InputError> {
 
 /// Parses one file's text into documents (public for tests and the plugin modes).
 pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadOptions, diagnostics: &mut Diagnostics) {
-    let file = loaded.sources.add(name, text);
-    let source = loaded.sources.get(file);
+    let mut count = loaded.documents.len();
+    let documents = &mut loaded.documents;
+    load_text_each(&mut loaded.sources, &mut count, name, text, options, diagnostics, &mut |doc| documents.push(doc));
+}
+
+/// Parses one file's text, handing each Rivven document to `each`; `count` counts the documents of
+/// the run (for [`MAX_DOCUMENTS`]).
+pub fn load_text_each(
+    sources: &mut SourceSet,
+    count: &mut usize,
+    name: String,
+    text: String,
+    options: LoadOptions,
+    diagnostics: &mut Diagnostics,
+    each: &mut dyn FnMut(Document),
+) {
+    let file = sources.add(name, text);
+    let source = sources.get(file);
     let empty = |diagnostics: &mut Diagnostics| {
         diagnostics.push(
             Diagnostic::warning("load/empty-file", "the file holds no document")
@@ -172,35 +197,41 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
         empty(diagnostics);
         return;
     }
-    let docs = parse_documents(source, file, diagnostics);
     let mut any_document = false;
-    for (index_in_file, doc) in docs.into_iter().enumerate() {
+    let mut index_in_file = 0;
+    parse_documents(source, file, diagnostics, &mut |doc, diagnostics| {
+        let doc_index = index_in_file;
+        index_in_file += 1;
         let Some(doc) = doc else {
             any_document = true;
-            continue;
+            return;
         };
         let (value, spans) = match doc {
             Ok(parsed) => parsed,
             Err(e) => {
                 any_document = true;
                 diagnostics.push(Diagnostic::error(e.rule, e.message).at(Some(Location { file, bytes: e.bytes })));
-                continue;
+                return;
             }
         };
         any_document |= !value.is_null();
-        if loaded.documents.len() >= MAX_DOCUMENTS {
-            let at = spans.get("").map(|s| Location { file, bytes: s.value });
-            diagnostics.push(
-                Diagnostic::error("load/limit", format!("more than {MAX_DOCUMENTS} Rivven documents in one run"))
-                    .at(at)
-                    .hint("split the input into several runs"),
-            );
-            return;
-        }
         let doc_location = spans.get("").map(|s| Location { file, bytes: s.value });
         match route(&value, options) {
             Route::Empty => {}
-            Route::Rivven(kind) => loaded.documents.push(Document { file, index_in_file, kind, value, spans }),
+            Route::Rivven(_) if *count >= MAX_DOCUMENTS => {
+                if *count == MAX_DOCUMENTS {
+                    diagnostics.push(
+                        Diagnostic::error("load/limit", format!("more than {MAX_DOCUMENTS} Rivven documents in one run"))
+                            .at(doc_location)
+                            .hint("split the input into several runs"),
+                    );
+                }
+                *count += 1;
+            }
+            Route::Rivven(kind) => {
+                *count += 1;
+                each(Document { file, index_in_file: doc_index, kind, value, spans });
+            }
             Route::Skip(d) | Route::Reject(d) => {
                 let pointer = d.path.clone();
                 let location = spans.get(&pointer).map(|s| Location { file, bytes: s.key.unwrap_or(s.value) });
@@ -208,26 +239,36 @@ pub fn load_text(loaded: &mut Loaded, name: String, text: String, options: LoadO
                 diagnostics.push(d.at(location.or(doc_location)).path(path));
             }
         }
-    }
+    });
     if !any_document {
         empty(diagnostics); // only comments, or only `---` separators
     }
 }
 
-/// Parses the whole stream; if that fails, parses it document by document so that one broken
-/// document hides no other document's findings. `None` stands for a document whose syntax error
-/// was reported.
-fn parse_documents(source: &source::SourceFile, file: FileId, diagnostics: &mut Diagnostics) -> Vec<Option<tree::ParsedDocument>> {
-    let (docs, error) = tree::parse_stream(&source.text, source, 0);
+/// Parses the stream, handing over each document as it is complete; after a syntax error, parses the
+/// rest document by document, so that one broken document hides no other document's findings.
+/// `None` stands for a document whose syntax error was reported.
+fn parse_documents(
+    source: &source::SourceFile,
+    file: FileId,
+    diagnostics: &mut Diagnostics,
+    each: &mut dyn FnMut(Option<tree::ParsedDocument>, &mut Diagnostics),
+) {
+    let (mut parsed_until, mut alias_nodes) = (0, 0);
+    let error = tree::parse_each(&source.text, source, 0, &mut alias_nodes, &mut |doc, end| {
+        parsed_until = end;
+        each(Some(doc), diagnostics);
+    });
     if error.is_none() {
-        return docs.into_iter().map(Some).collect();
+        return;
     }
-    drop(docs);
-    let mut out = Vec::new();
     for (bytes, char_offset) in split_documents(&source.text) {
-        let (docs, error) = tree::parse_stream(&source.text[bytes], source, char_offset);
+        if char_offset < parsed_until {
+            continue; // read whole by the first pass
+        }
+        let (docs, error) = tree::parse_stream(&source.text[bytes], source, char_offset, &mut alias_nodes);
         match error {
-            None => out.extend(docs.into_iter().map(Some)),
+            None => docs.into_iter().for_each(|d| each(Some(d), diagnostics)),
             Some(e) => {
                 let mut byte = source.byte_of_char(char_offset + e.char_index);
                 if e.message.contains("tab") {
@@ -240,11 +281,10 @@ fn parse_documents(source: &source::SourceFile, file: FileId, diagnostics: &mut 
                         .at(Some(Location { file, bytes: byte..end }))
                         .hint("this document was not read; fix its syntax first"),
                 );
-                out.push(None);
+                each(None, diagnostics);
             }
         }
     }
-    out
 }
 
 /// Byte ranges of the documents of a stream (split before each `---` line) and the character

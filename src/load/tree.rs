@@ -24,8 +24,9 @@ use super::source::SourceFile;
 pub const MAX_DEPTH: usize = 100;
 /// Most nodes (keys and alias expansions counted) in one document.
 pub const MAX_NODES_PER_DOCUMENT: usize = 1_000_000;
-/// Most nodes that aliases may add to one document.
-pub const MAX_ALIAS_NODES_PER_DOCUMENT: usize = 100_000;
+/// Most nodes that aliases may add to one file (all its documents together, so that many small
+/// alias bombs cost no more than one).
+pub const MAX_ALIAS_NODES_PER_FILE: usize = 100_000;
 
 /// Where a node and (for mapping entries) its key stand in the file, as byte ranges.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,20 +140,34 @@ pub struct SyntaxError {
 
 /// Parses `text`, which starts at character `char_offset` of `file`, into its documents. Documents
 /// completed before a syntax error are returned with it.
-pub fn parse_stream(text: &str, file: &SourceFile, char_offset: usize) -> (Vec<ParsedDocument>, Option<SyntaxError>) {
-    let mut builder = Builder::new(file, char_offset);
+pub fn parse_stream(text: &str, file: &SourceFile, char_offset: usize, alias_nodes: &mut usize) -> (Vec<ParsedDocument>, Option<SyntaxError>) {
     let mut documents = Vec::new();
+    let error = parse_each(text, file, char_offset, alias_nodes, &mut |doc, _| documents.push(doc));
+    (documents, error)
+}
+
+/// Like [`parse_stream`], handing each document to `each` as soon as it is complete, with the
+/// character index (in `text`) where its end was seen, so that only one document's tree is built at a time.
+/// `alias_nodes` counts the nodes aliases added so far in the file, against [`MAX_ALIAS_NODES_PER_FILE`].
+pub fn parse_each(text: &str, file: &SourceFile, char_offset: usize, alias_nodes: &mut usize, each: &mut dyn FnMut(ParsedDocument, usize)) -> Option<SyntaxError> {
+    let mut builder = Builder::new(file, char_offset);
+    builder.alias_nodes = *alias_nodes;
+    let mut error = None;
     for event in Parser::new_from_str(text) {
         match event {
             Ok((event, span)) => {
                 if let Some(done) = builder.event(event, span) {
-                    documents.push(done);
+                    each(done, span.start.index());
                 }
             }
-            Err(e) => return (documents, Some(SyntaxError { message: e.info().to_owned(), char_index: e.marker().index() })),
+            Err(e) => {
+                error = Some(SyntaxError { message: e.info().to_owned(), char_index: e.marker().index() });
+                break;
+            }
         }
     }
-    (documents, None)
+    *alias_nodes = builder.alias_nodes;
+    error
 }
 
 /// A value that an anchor names, with the spans of its subtree relative to it.
@@ -262,7 +277,7 @@ impl<'a> Builder<'a> {
         self.stack.clear();
         self.anchors.clear();
         self.pointer.clear();
-        (self.nodes, self.alias_nodes) = (0, 0);
+        self.nodes = 0;
         let root = self.root.take();
         if let Some(error) = self.error.take() {
             return Err(error);
@@ -353,11 +368,14 @@ impl<'a> Builder<'a> {
         let Some(anchor) = self.anchors.get(&id) else {
             return self.fail("an alias to an anchor that is not defined before it", bytes);
         };
-        let (value, spans, nodes) = (anchor.value.clone(), anchor.spans.clone(), anchor.nodes);
-        self.alias_nodes += nodes;
-        if self.alias_nodes > MAX_ALIAS_NODES_PER_DOCUMENT {
-            return self.fail(format!("aliases expand to more than {MAX_ALIAS_NODES_PER_DOCUMENT} values in this document"), bytes);
+        // Checked before anything is copied, so a refused alias costs nothing.
+        let nodes = anchor.nodes;
+        if self.alias_nodes + nodes > MAX_ALIAS_NODES_PER_FILE {
+            self.alias_nodes = MAX_ALIAS_NODES_PER_FILE + 1;
+            return self.fail(format!("aliases expand to more than {MAX_ALIAS_NODES_PER_FILE} values in this file"), bytes);
         }
+        self.alias_nodes += nodes;
+        let (value, spans) = (anchor.value.clone(), anchor.spans.clone());
         if !self.count(nodes, &bytes) {
             return;
         }
@@ -574,7 +592,7 @@ mod tests {
 
     fn parse(text: &str) -> Vec<ParsedDocument> {
         let file = SourceFile::new("t.yaml".into(), text.into());
-        let (docs, error) = parse_stream(text, &file, 0);
+        let (docs, error) = parse_stream(text, &file, 0, &mut 0);
         assert!(error.is_none(), "{error:?}");
         docs
     }

@@ -154,10 +154,10 @@ pub struct PodOverrides {
     pub image_pull_secrets: Vec<String>,
     /// Resource requests and limits of the main container.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resources: Option<core::ResourceRequirements>,
+    pub resources: Option<Box<core::ResourceRequirements>>,
     /// Scheduling affinity of the pods.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub affinity: Option<core::Affinity>,
+    pub affinity: Option<Box<core::Affinity>>,
     /// Tolerations of the pods.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<core::Toleration>,
@@ -181,11 +181,11 @@ pub struct PodOverrides {
     /// Pod security context; merged over the restricted defaults (non-root uid/gid 65532, fsGroup,
     /// seccomp RuntimeDefault) field by field.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pod_security_context: Option<core::PodSecurityContext>,
+    pub pod_security_context: Option<Box<core::PodSecurityContext>>,
     /// Container security context; merged over the restricted defaults (read-only root filesystem,
     /// no privilege escalation, all capabilities dropped) field by field.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<core::SecurityContext>,
+    pub security_context: Option<Box<core::SecurityContext>>,
     /// Extra environment variables of the main container (values, or references to Secrets and
     /// ConfigMaps).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -120,7 +120,7 @@ pub fn pod_security_context(overrides: &PodOverrides) -> PodSecurityContext {
         ..PodSecurityContext::default()
     };
     if let Some(user) = &overrides.pod_security_context {
-        context.merge_from(user.clone());
+        context.merge_from((**user).clone());
     }
     context
 }
@@ -136,14 +136,14 @@ pub fn container_security_context(overrides: &PodOverrides) -> SecurityContext {
         ..SecurityContext::default()
     };
     if let Some(user) = &overrides.security_context {
-        context.merge_from(user.clone());
+        context.merge_from((**user).clone());
     }
     context
 }
 
 /// The pod-level knobs of a spec applied to a pod spec.
 pub fn apply_pod_overrides(pod: &mut PodSpec, overrides: &PodOverrides) {
-    pod.affinity = overrides.affinity.clone();
+    pod.affinity = overrides.affinity.as_deref().cloned();
     pod.tolerations = non_empty(overrides.tolerations.clone());
     pod.node_selector = (!overrides.node_selector.is_empty()).then(|| overrides.node_selector.clone());
     pod.topology_spread_constraints = non_empty(overrides.topology_spread_constraints.clone());
@@ -159,7 +159,7 @@ pub fn apply_pod_overrides(pod: &mut PodSpec, overrides: &PodOverrides) {
 /// The container-level knobs of a spec applied to the main container (user env last, so it wins).
 pub fn apply_container_overrides(container: &mut Container, overrides: &PodOverrides) {
     container.image_pull_policy = overrides.image_pull_policy.map(|p| format!("{p:?}"));
-    container.resources = overrides.resources.clone();
+    container.resources = overrides.resources.as_deref().cloned();
     container.security_context = Some(container_security_context(overrides));
     if !overrides.env.is_empty() {
         container.env.get_or_insert_with(Vec::new).extend(overrides.env.iter().cloned());

@@ -1,32 +1,56 @@
 //! Rules over the whole input set: references between resources and collisions.
 use std::collections::HashMap;
 
-use super::context::RuleContext;
+use super::summary::DocSummary;
 use super::{Checked, Validated};
-use crate::diagnostics::Diagnostic;
-use crate::load::Document;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::common::ClusterRef;
 use crate::model::names::{self, ObjectName};
 use crate::model::{Kind, RivvenClusterSpec};
+
+/// Reports at a summarised document.
+struct Ctx<'a> {
+    doc: &'a DocSummary,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn report(&mut self, severity: Severity, rule: &'static str, pointer: &str, message: String) -> &mut Diagnostic {
+        self.out.push(self.doc.diagnostic(severity, rule, pointer, message));
+        self.out.last_mut().expect("just pushed")
+    }
+
+    fn error(&mut self, rule: &'static str, pointer: &str, message: String) -> &mut Diagnostic {
+        self.report(Severity::Error, rule, pointer, message)
+    }
+
+    fn warning(&mut self, rule: &'static str, pointer: &str, message: String) -> &mut Diagnostic {
+        self.report(Severity::Warning, rule, pointer, message)
+    }
+}
 
 /// Namespace key: `None` (left to apply time) is its own namespace.
 type Ns<'a> = Option<&'a str>;
 
 /// Runs every cross-resource rule.
-pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>) {
+pub fn check(validated: &Validated, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
     duplicates(validated, docs, out);
     collisions(validated, docs, out);
     let clusters: HashMap<(Ns<'_>, &str), &Checked<RivvenClusterSpec>> =
         validated.clusters.iter().map(|c| ((c.resource.namespace(), c.resource.name()), c)).collect();
+    let mut by_name: ByName<'_> = HashMap::new();
+    for c in &validated.clusters {
+        by_name.entry(c.resource.name()).or_default().push(c.resource.namespace());
+    }
     let resolve = |owner_ns: Ns<'_>, r: &ClusterRef| -> Option<&Checked<RivvenClusterSpec>> {
         let ns = r.namespace.as_deref().or(owner_ns);
         clusters.get(&(ns, r.name.as_str())).copied()
     };
     let mut broker_topics: HashMap<(Ns<'_>, &str, &str), (Ns<'_>, &str)> = HashMap::new();
     for topic in &validated.topics {
-        let mut ctx = RuleContext { doc: &docs[topic.doc], out };
+        let mut ctx = Ctx { doc: &docs[topic.doc], out };
         let Some(cluster) = resolve(topic.resource.namespace(), &topic.resource.spec.cluster_ref) else {
-            unresolved(&mut ctx, &topic.resource.spec.cluster_ref, &validated.clusters);
+            unresolved(&mut ctx, &topic.resource.spec.cluster_ref, &by_name);
             continue;
         };
         let spec = &topic.resource.spec;
@@ -48,9 +72,9 @@ pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>
         }
     }
     for connect in &validated.connects {
-        let mut ctx = RuleContext { doc: &docs[connect.doc], out };
+        let mut ctx = Ctx { doc: &docs[connect.doc], out };
         let Some(cluster) = resolve(connect.resource.namespace(), &connect.resource.spec.cluster_ref) else {
-            unresolved(&mut ctx, &connect.resource.spec.cluster_ref, &validated.clusters);
+            unresolved(&mut ctx, &connect.resource.spec.cluster_ref, &by_name);
             continue;
         };
         let brokers = cluster.resource.spec.replicas;
@@ -67,19 +91,18 @@ pub fn check(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>
         }
     }
     for registry in &validated.registries {
-        let mut ctx = RuleContext { doc: &docs[registry.doc], out };
+        let mut ctx = Ctx { doc: &docs[registry.doc], out };
         if resolve(registry.resource.namespace(), &registry.resource.spec.cluster_ref).is_none() {
-            unresolved(&mut ctx, &registry.resource.spec.cluster_ref, &validated.clusters);
+            unresolved(&mut ctx, &registry.resource.spec.cluster_ref, &by_name);
         }
     }
 }
 
-fn unresolved(ctx: &mut RuleContext<'_>, r: &ClusterRef, clusters: &[Checked<RivvenClusterSpec>]) {
-    let elsewhere: Vec<String> = clusters
-        .iter()
-        .filter(|c| c.resource.name() == r.name)
-        .map(|c| names::namespace_label(c.resource.namespace()))
-        .collect();
+/// Cluster name -> the namespaces it is defined in (for the "is in another namespace" hint).
+type ByName<'a> = HashMap<&'a str, Vec<Ns<'a>>>;
+
+fn unresolved(ctx: &mut Ctx<'_>, r: &ClusterRef, by_name: &ByName<'_>) {
+    let elsewhere: Vec<String> = by_name.get(r.name.as_str()).into_iter().flatten().map(|ns| names::namespace_label(*ns)).collect();
     let d = ctx.warning("ref/cluster-outside-input", "/spec/clusterRef/name", format!("RivvenCluster `{}` is not in the input; rendering assumes it exists in the cluster", r.name));
     if elsewhere.is_empty() {
         d.with_hint("add the RivvenCluster's file to the input to check replication factors and names against it");
@@ -88,7 +111,7 @@ fn unresolved(ctx: &mut RuleContext<'_>, r: &ClusterRef, clusters: &[Checked<Riv
     }
 }
 
-fn duplicates(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>) {
+fn duplicates(validated: &Validated, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<(Kind, Ns<'_>, &str), usize> = HashMap::new();
     fn entries<S>(list: &[Checked<S>], kind: Kind) -> impl Iterator<Item = (Kind, Ns<'_>, &str, usize)> {
         list.iter().map(move |c| (kind, c.resource.namespace(), c.resource.name(), c.doc))
@@ -99,7 +122,7 @@ fn duplicates(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic
         .chain(entries(&validated.connects, Kind::Connect));
     for (kind, ns, name, doc) in all {
         if let Some(&first) = seen.get(&(kind, ns, name)) {
-            let mut ctx = RuleContext { doc: &docs[doc], out };
+            let mut ctx = Ctx { doc: &docs[doc], out };
             let first_doc = &docs[first];
             ctx.error("ref/duplicate-resource", "/metadata/name", format!("{} `{name}` is defined twice", kind.name()))
                 .with_hint(format!("the first definition is document {} of its file", first_doc.index_in_file + 1));
@@ -118,7 +141,7 @@ enum Owner<'a> {
 
 /// Two resources whose rendered objects share apiVersion, kind, namespace and name: one would
 /// silently replace the other at apply time. Reported at both, each naming the other.
-fn collisions(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic>) {
+fn collisions(validated: &Validated, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
     let mut rendered: Vec<(ObjectName, Ns<'_>, Owner<'_>, usize)> = Vec::new();
     fn add<'a, S>(into: &mut Vec<(ObjectName, Ns<'a>, Owner<'a>, usize)>, list: &'a [Checked<S>], kind: Kind) {
         for c in list {
@@ -159,7 +182,7 @@ fn collisions(validated: &Validated, docs: &[Document], out: &mut Vec<Diagnostic
         };
         let shown = if objects.len() > 2 { format!("{} and {} more", objects[..2].join(", "), objects.len() - 2) } else { objects.join(" and ") };
         for (doc, other) in [(doc_a, b), (doc_b, a)] {
-            let mut ctx = RuleContext { doc: &docs[doc], out };
+            let mut ctx = Ctx { doc: &docs[doc], out };
             let pointer = match (other, &docs[doc].kind) {
                 (_, Kind::Topic) => "/spec/clusterRef/name",
                 _ => "/metadata/name",

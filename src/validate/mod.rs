@@ -15,11 +15,12 @@ pub mod paths;
 pub mod rules;
 pub mod schema_check;
 pub mod suggest;
+pub mod summary;
 
 use context::RuleContext;
 use schema_check::CompiledSchema;
 
-/// A resource that passed its schema, with the index of its document in [`Loaded::documents`].
+/// A resource that passed its schema, with the index of its document (in the order checked).
 #[derive(Debug)]
 pub struct Checked<S> {
     /// The typed resource.
@@ -62,14 +63,39 @@ pub fn kind_schema(kind: Kind) -> &'static CompiledSchema {
 
 /// Validates every loaded document, then the set as a whole.
 pub fn validate(loaded: &Loaded, diagnostics: &mut Diagnostics) -> Validated {
-    let mut validated = Validated::default();
-    let mut out = Vec::new();
-    for (index, doc) in loaded.documents.iter().enumerate() {
-        check_document(doc, index, &mut validated, &mut out);
+    let mut validator = Validator::default();
+    for doc in &loaded.documents {
+        validator.check(doc);
     }
-    cross::check(&validated, &loaded.documents, &mut out);
-    diagnostics.extend(out);
-    validated
+    validator.finish(diagnostics)
+}
+
+/// Validation one document at a time (each may be dropped once checked), then the set as a whole.
+#[derive(Default)]
+pub struct Validator {
+    validated: Validated,
+    summaries: Vec<summary::DocSummary>,
+    out: Vec<Diagnostic>,
+}
+
+impl Validator {
+    /// Checks one document and keeps its typed resource and its summary.
+    pub fn check(&mut self, doc: &Document) {
+        check_document(doc, self.summaries.len(), &mut self.validated, &mut self.out);
+        self.summaries.push(summary::DocSummary::of(doc));
+    }
+
+    /// Runs the cross-resource rules and hands over the findings and the typed resources.
+    pub fn finish(mut self, diagnostics: &mut Diagnostics) -> Validated {
+        cross::check(&self.validated, &self.summaries, &mut self.out);
+        diagnostics.extend(self.out);
+        self.validated
+    }
+
+    /// Number of documents checked.
+    pub fn documents(&self) -> usize {
+        self.summaries.len()
+    }
 }
 
 fn check_document(doc: &Document, index: usize, validated: &mut Validated, out: &mut Vec<Diagnostic>) {

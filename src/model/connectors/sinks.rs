@@ -19,37 +19,37 @@ pub use super::warehouse_sinks::{
 pub struct TypedSinkConfig {
     /// Typed config of an `s3` sink (rivven-storage).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub s3: Option<S3SinkConfig>,
+    pub s3: Option<Box<S3SinkConfig>>,
     /// Typed config of an `http` or `http-webhook` sink.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub http: Option<HttpSinkConfig>,
+    pub http: Option<Box<HttpSinkConfig>>,
     /// Typed config of a `stdout` sink.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stdout: Option<StdoutSinkConfig>,
+    pub stdout: Option<Box<StdoutSinkConfig>>,
     /// Typed config of a `gcs` sink (rivven-storage).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gcs: Option<GcsSinkConfig>,
+    pub gcs: Option<Box<GcsSinkConfig>>,
     /// Typed config of an `azure-blob` sink (rivven-storage).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub azure_blob: Option<AzureBlobSinkConfig>,
+    pub azure_blob: Option<Box<AzureBlobSinkConfig>>,
     /// Typed config of a `snowflake` sink (rivven-warehouse).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub snowflake: Option<SnowflakeSinkConfig>,
+    pub snowflake: Option<Box<SnowflakeSinkConfig>>,
     /// Typed config of a `bigquery` sink (rivven-warehouse).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bigquery: Option<BigQuerySinkConfig>,
+    pub bigquery: Option<Box<BigQuerySinkConfig>>,
     /// Typed config of a `redshift` sink (rivven-warehouse).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redshift: Option<RedshiftSinkConfig>,
+    pub redshift: Option<Box<RedshiftSinkConfig>>,
     /// Typed config of an `iceberg` sink (lakehouse).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub iceberg: Option<IcebergSinkConfig>,
+    pub iceberg: Option<Box<IcebergSinkConfig>>,
     /// Typed config of a `delta` sink (lakehouse).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delta: Option<DeltaLakeSinkConfig>,
+    pub delta: Option<Box<DeltaLakeSinkConfig>>,
     /// Typed config of an `external-sink` sink (rivven-queue).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_sink: Option<ExternalSinkConfig>,
+    pub external_sink: Option<Box<ExternalSinkConfig>>,
 }
 
 super::typed_config_accessors!(TypedSinkConfig {
@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn accessors() {
-        let mut t = TypedSinkConfig { stdout: Some(StdoutSinkConfig::default()), ..Default::default() };
+        let mut t = TypedSinkConfig { stdout: Some(Box::default()), ..Default::default() };
         assert_eq!(t.set_fields(), vec!["stdout"]);
         assert_eq!(t.to_value().unwrap().1["includeMetadata"], json!(true));
         t.azure_blob = Some(serde_json::from_value(json!({"accountName": "a", "container": "c"})).unwrap());

@@ -19,28 +19,28 @@ pub use super::queue_sources::{ExternalSourceConfig, MqttSourceConfig, PubSubSou
 pub struct TypedSourceConfig {
     /// Typed config of a `postgres-cdc` source.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub postgres_cdc: Option<PostgresCdcConfig>,
+    pub postgres_cdc: Option<Box<PostgresCdcConfig>>,
     /// Typed config of a `mysql-cdc` source.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mysql_cdc: Option<MysqlCdcConfig>,
+    pub mysql_cdc: Option<Box<MysqlCdcConfig>>,
     /// Typed config of an `http` source.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub http: Option<HttpSourceConfig>,
+    pub http: Option<Box<HttpSourceConfig>>,
     /// Typed config of a `datagen` source.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub datagen: Option<DatagenConfig>,
+    pub datagen: Option<Box<DatagenConfig>>,
     /// Typed config of an `external-source` source (rivven-queue).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_source: Option<ExternalSourceConfig>,
+    pub external_source: Option<Box<ExternalSourceConfig>>,
     /// Typed config of an `mqtt-source` source (rivven-queue).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mqtt: Option<MqttSourceConfig>,
+    pub mqtt: Option<Box<MqttSourceConfig>>,
     /// Typed config of an `sqs-source` source (rivven-queue).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sqs: Option<SqsSourceConfig>,
+    pub sqs: Option<Box<SqsSourceConfig>>,
     /// Typed config of a `pubsub-source` source (rivven-queue).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pubsub: Option<PubSubSourceConfig>,
+    pub pubsub: Option<Box<PubSubSourceConfig>>,
 }
 
 super::typed_config_accessors!(TypedSourceConfig {
@@ -319,7 +319,7 @@ mod tests {
     fn accessors() {
         let mut t = TypedSourceConfig::default();
         assert!(t.set_fields().is_empty() && t.to_value().is_none());
-        t.datagen = Some(DatagenConfig { max_events: 10, ..Default::default() });
+        t.datagen = Some(Box::new(DatagenConfig { max_events: 10, ..Default::default() }));
         let (field, value) = t.to_value().unwrap();
         assert_eq!(field, "datagen");
         assert_eq!(value["maxEvents"], json!(10));
@@ -328,7 +328,7 @@ mod tests {
         let from = TypedSourceConfig::from_config("datagen", &config).unwrap();
         assert_eq!(from.datagen.unwrap().pattern, DatagenPattern::Orders);
         assert!(TypedSourceConfig::from_config("nope", &config).is_err());
-        t.mysql_cdc = Some(MysqlCdcConfig::default());
+        t.mysql_cdc = Some(Box::default());
         assert_eq!(t.set_fields(), vec!["mysqlCdc", "datagen"]);
     }
 }

@@ -133,7 +133,7 @@ fn report(ctx: &mut RuleContext<'_>, rule: &'static str, pointer: &str, what: &s
 
 /// The pod knobs shared by the workload kinds.
 pub fn pod(ctx: &mut RuleContext<'_>, pod: &PodOverrides) {
-    resources(ctx, pod.resources.as_ref());
+    resources(ctx, pod.resources.as_deref());
     labels(ctx, "/spec/podLabels", &pod.pod_labels, true);
     annotations(ctx, "/spec/podAnnotations", &pod.pod_annotations, RENDERED_ANNOTATION_BYTES);
     labels(ctx, "/spec/nodeSelector", &pod.node_selector, false);
