@@ -182,11 +182,86 @@ fn wildcard_binds_are_per_pod() {
         let log = tb.container_log(&ns.name, me, "rivvend");
         assert!(log.contains("0.0.0.0:9092"), "the program was given the wildcard address: {log}");
     }
-    // Nothing listens on the node address: the wildcard binds became pod-IP binds.
-    for port in [9092, 9094] {
-        let r = std::net::TcpStream::connect_timeout(&format!("127.0.0.1:{port}").parse().unwrap(), Duration::from_secs(1));
-        assert!(r.is_err(), "something listens on 127.0.0.1:{port}: a pod's wildcard bind escaped its pod IP");
+    // The pods' own listening sockets are bound to their pod IPs: the wildcard binds became pod-IP
+    // binds. Only the sockets of the processes this test started are looked at, so an unrelated
+    // local program holding 127.0.0.1:9092 cannot make the test fail (nor hide an escaped bind).
+    for p in [&a, &b] {
+        let me = name(p);
+        let ip: std::net::IpAddr = p["status"]["podIP"].as_str().unwrap().parse().expect("podIP is an IP address");
+        let pid = container_pid(&tb, &ns.name, me, "rivvend");
+        let listening = listening_sockets(pid);
+        for port in [9092u16, 9094] {
+            let bound: Vec<std::net::IpAddr> = listening.iter().filter(|s| s.port() == port).map(|s| s.ip()).collect();
+            assert!(!bound.is_empty(), "pod {me} (pid {pid}) has no listening socket on port {port}; it listens on {listening:?}");
+            for addr in &bound {
+                assert!(!addr.is_unspecified(), "pod {me} (pid {pid}) listens on the wildcard address {addr} port {port}: its bind escaped the pod IP");
+                assert!(
+                    *addr != std::net::IpAddr::from([127, 0, 0, 1]),
+                    "pod {me} (pid {pid}) listens on the node address 127.0.0.1:{port}"
+                );
+                assert_eq!(*addr, ip, "pod {me} (pid {pid}) listens on {addr}:{port}, not on its pod IP {ip}");
+            }
+        }
     }
+}
+
+/// The host pid of a running container's program: the node agent writes it to
+/// `<state>/pods/<ns>_<pod>/<container>.pid` (the program is exec'ed in place of the agent's
+/// container-init helper, so the pid stays the same).
+fn container_pid(tb: &Testbed, ns: &str, pod: &str, container: &str) -> u32 {
+    let path = tb.state_dir().join("pods").join(format!("{ns}_{pod}")).join(format!("{container}.pid"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading the pid file {}: {e}", path.display()));
+    let pid: u32 = text.trim().parse().unwrap_or_else(|e| panic!("{} holds no pid ({e}): {text:?}", path.display()));
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_else(|e| panic!("pid {pid} of {ns}/{pod}/{container}: {e}"));
+    assert!(!exe.to_string_lossy().contains("rivven-node"), "pid {pid} of {ns}/{pod}/{container} is still the agent's helper ({})", exe.display());
+    pid
+}
+
+/// The TCP sockets in state LISTEN that process `pid` holds: its socket inodes from
+/// `/proc/<pid>/fd`, looked up in its network namespace's `/proc/<pid>/net/tcp` and `tcp6`.
+fn listening_sockets(pid: u32) -> Vec<std::net::SocketAddr> {
+    let fd_dir = format!("/proc/{pid}/fd");
+    let inodes: BTreeSet<u64> = std::fs::read_dir(&fd_dir)
+        .unwrap_or_else(|e| panic!("listing {fd_dir} (the test must run as the user running the testbed, or root): {e}"))
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|target| target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok())
+        .collect();
+    let mut found = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let path = format!("/proc/{pid}/net/{table}");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.len() < 10 || cols[3] != "0A" {
+                continue; // 0A = TCP_LISTEN
+            }
+            if cols[9].parse::<u64>().is_ok_and(|inode| inodes.contains(&inode)) {
+                found.push(proc_net_address(cols[1]).unwrap_or_else(|| panic!("unreadable address in {path}: {line}")));
+            }
+        }
+    }
+    found
+}
+
+/// Decodes a `/proc/net/tcp{,6}` address (`0100007F:2384`): the IP as 32-bit words in host byte
+/// order, the port in hex. IPv4-mapped IPv6 addresses come back as IPv4.
+fn proc_net_address(text: &str) -> Option<std::net::SocketAddr> {
+    let (ip_hex, port_hex) = text.split_once(':')?;
+    let port = u16::from_str_radix(port_hex, 16).ok()?;
+    let mut bytes = Vec::with_capacity(16);
+    for i in (0..ip_hex.len()).step_by(8) {
+        bytes.extend_from_slice(&u32::from_str_radix(ip_hex.get(i..i + 8)?, 16).ok()?.to_ne_bytes());
+    }
+    let ip = match bytes.len() {
+        4 => std::net::IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?),
+        16 => {
+            let v6 = std::net::Ipv6Addr::from(<[u8; 16]>::try_from(bytes).ok()?);
+            v6.to_ipv4_mapped().map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4)
+        }
+        _ => return None,
+    };
+    Some(std::net::SocketAddr::new(ip, port))
 }
 
 // ------------------------------------------------------------------ CRDs

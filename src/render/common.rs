@@ -138,6 +138,11 @@ pub fn container_security_context(overrides: &PodOverrides) -> SecurityContext {
     if let Some(user) = &overrides.security_context {
         context.merge_from((**user).clone());
     }
+    // A merged `drop` list replaces ours; Pod Security `restricted` needs `ALL` dropped whatever else is.
+    let drop = context.capabilities.get_or_insert_with(Capabilities::default).drop.get_or_insert_with(Vec::new);
+    if !drop.iter().any(|c| c == "ALL") {
+        drop.insert(0, "ALL".into());
+    }
     context
 }
 

@@ -10,7 +10,8 @@ pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
     let spec = &cluster.spec;
     common::metadata(ctx, Kind::Cluster, &cluster.metadata);
     common::image(ctx, &spec.image, &spec.version);
-    common::pod(ctx, &spec.pod);
+    let env: &[&str] = if spec.replicas > 1 { &["POD_NAME", "POD_IP", "RIVVEN_CLUSTER_AUTH_TOKEN"] } else { &["POD_NAME", "POD_IP"] };
+    common::pod(ctx, &spec.pod, env);
     common::tls(ctx, &spec.tls, "the brokers");
     broker_config(ctx, &spec.config, spec.replicas);
 

@@ -131,8 +131,9 @@ fn report(ctx: &mut RuleContext<'_>, rule: &'static str, pointer: &str, what: &s
     }
 }
 
-/// The pod knobs shared by the workload kinds.
-pub fn pod(ctx: &mut RuleContext<'_>, pod: &PodOverrides) {
+/// The pod knobs shared by the workload kinds; `rendered_env` are the variables the builder sets.
+pub fn pod(ctx: &mut RuleContext<'_>, pod: &PodOverrides, rendered_env: &[&str]) {
+    super::pod::check(ctx, pod, rendered_env);
     resources(ctx, pod.resources.as_deref());
     labels(ctx, "/spec/podLabels", &pod.pod_labels, true);
     annotations(ctx, "/spec/podAnnotations", &pod.pod_annotations, RENDERED_ANNOTATION_BYTES);
@@ -181,6 +182,10 @@ pub fn resources(ctx: &mut RuleContext<'_>, resources: Option<&ResourceRequireme
                 }
                 Ok(v) if v < 0.0 => {
                     ctx.error("resources/quantity", &pointer, format!("`{}` is negative", q.0));
+                }
+                Ok(v) if v.fract() != 0.0 && matches!(name.as_str(), "memory" | "ephemeral-storage") => {
+                    ctx.warning("resources/fractional-bytes", &pointer, format!("`{}` is a fraction of a byte; Kubernetes rounds it and warns", q.0))
+                        .with_hint("write whole bytes, e.g. `512Mi` rather than `100m`");
                 }
                 Ok(_) => {}
             }

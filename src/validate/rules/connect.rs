@@ -18,7 +18,7 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     common::metadata(ctx, Kind::Connect, &connect.metadata);
     common::cluster_ref(ctx, &spec.cluster_ref);
     common::image(ctx, &spec.image, &spec.version);
-    common::pod(ctx, &spec.pod);
+    common::pod(ctx, &spec.pod, &[]);
     for (i, source) in spec.sources.iter().enumerate() {
         if let Some(secret) = &source.config_secret_ref {
             common::secret_name(ctx, &format!("/spec/sources/{i}/configSecretRef"), secret);

@@ -10,7 +10,7 @@ pub fn check(ctx: &mut RuleContext<'_>, registry: &RivvenSchemaRegistry) {
     common::metadata(ctx, Kind::SchemaRegistry, &registry.metadata);
     common::cluster_ref(ctx, &spec.cluster_ref);
     common::image(ctx, &spec.image, &spec.version);
-    common::pod(ctx, &spec.pod);
+    common::pod(ctx, &spec.pod, &[]);
     common::tls(ctx, &spec.tls, "the registry");
 
     if spec.server.bind_address.parse::<std::net::IpAddr>().is_err() {
