@@ -101,11 +101,12 @@ pub struct Checked {
 }
 
 /// Loads and validates the inputs, one document at a time, and prints the findings; `Err` carries
-/// the exit code of an input that could not be read.
-pub fn load_and_validate(input: &InputArgs) -> Result<Checked, u8> {
+/// the exit code of an input that could not be read. Without `keep_resources` (a command that only
+/// validates) no typed resource is kept.
+pub fn load_and_validate(input: &InputArgs, keep_resources: bool) -> Result<Checked, u8> {
     let mut diagnostics = Diagnostics::default();
     let options = crate::load::LoadOptions { strict: input.strict };
-    let mut validator = crate::validate::Validator::default();
+    let mut validator = if keep_resources { crate::validate::Validator::default() } else { crate::validate::Validator::facts_only() };
     let sources = crate::load::load_each(&input.paths, options, &mut diagnostics, &mut |doc| validator.check(&doc)).map_err(|e| {
         sayln!("rivven-render: {}", e.0);
         EXIT_USAGE
@@ -124,9 +125,17 @@ pub fn load_and_validate(input: &InputArgs) -> Result<Checked, u8> {
 /// `json` print every finding).
 pub const HUMAN_FINDINGS_SHOWN: usize = 100;
 
-/// Prints diagnostics to stderr in the chosen format.
+/// Prints diagnostics to stderr in the chosen format, a few hundred at a time (never the whole
+/// report held at once).
 pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if format == Format::Short {
+        let items: Vec<_> = diagnostics.sorted(sources).into_iter().filter(|d| !quiet || d.severity != Severity::Note).collect();
+        for chunk in items.chunks(500) {
+            io::say(&human::render_short(chunk, sources));
+        }
+        return;
+    }
     io::say(&format_diagnostics(diagnostics, sources, format, quiet, color));
 }
 

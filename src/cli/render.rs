@@ -25,7 +25,7 @@ pub struct RenderArgs {
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
     // The parsed documents are not needed once their findings are printed: only the typed resources are.
-    let Checked { validated, diagnostics, .. } = match load_and_validate(&args.input) {
+    let Checked { validated, diagnostics, .. } = match load_and_validate(&args.input, true) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -33,19 +33,35 @@ pub fn run(args: &RenderArgs) -> u8 {
         sayln!("nothing rendered: {}", summary(&diagnostics));
         return EXIT_INVALID;
     }
-    let rendered = render::render(&validated);
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for object in &rendered.objects {
-        *counts.entry(object.kind.as_str()).or_default() += 1;
-    }
-    let per_kind = counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ");
+    // Objects are written as they are rendered: memory holds one resource's objects at a time.
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut count = |object: &render::RenderedObject| *counts.entry(object.kind.clone()).or_default() += 1;
     let target = if args.output.as_os_str() == "-" {
-        if let Err(code) = super::io::to_stdout(|out| output::write_stream(&rendered, out)) {
+        let result = super::io::to_stdout(|out| {
+            render::render_each(&validated, &mut |object| {
+                count(&object);
+                output::write_object(&object, out)
+            })
+        });
+        if let Err(code) = result {
             return code;
         }
         "standard output".to_owned()
     } else {
-        match output::write_dir(&args.output, &rendered, args.clean) {
+        let written = output::DirWriter::begin(&args.output, args.clean).and_then(|mut writer| {
+            let result = render::render_each(&validated, &mut |object| {
+                count(&object);
+                writer.add(&object)
+            });
+            match result {
+                Ok(()) => writer.finish(),
+                Err(e) => {
+                    writer.abort();
+                    Err(e)
+                }
+            }
+        });
+        match written {
             Ok(s) => {
                 let removed = if s.removed.is_empty() { String::new() } else { format!(", {} stale removed", s.removed.len()) };
                 format!("{} ({} written, {} unchanged{removed})", args.output.display(), s.written, s.unchanged)
@@ -56,9 +72,11 @@ pub fn run(args: &RenderArgs) -> u8 {
             }
         }
     };
+    let objects: usize = counts.values().sum();
+    let per_kind = counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ");
     sayln!(
         "rendered {} objects from {} resources to {target}: {per_kind} ({})",
-        rendered.objects.len(),
+        objects,
         validated.len(),
         summary(&diagnostics)
     );

@@ -14,7 +14,7 @@ pub struct ValidateArgs {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> u8 {
-    let Checked { sources, documents, diagnostics, .. } = match load_and_validate(&args.input) {
+    let Checked { sources, documents, diagnostics, .. } = match load_and_validate(&args.input, false) {
         Ok(checked) => checked,
         Err(code) => return code,
     };

@@ -106,10 +106,12 @@ impl Diagnostic {
         Some((loc.file, line, column))
     }
 
-    fn sort_key(&self, sources: &SourceSet) -> (String, usize, usize, Severity, String) {
-        match self.position(sources) {
-            Some((file, line, column)) => (sources.get(file).name.clone(), line, column, self.severity, self.message.clone()),
-            None => (String::new(), 0, 0, self.severity, self.message.clone()),
+    /// File name, byte offset (the order of line and column), severity, message: borrowed, so
+    /// sorting many findings allocates nothing.
+    fn sort_key<'a>(&'a self, sources: &'a SourceSet) -> (&'a str, usize, Severity, &'a str) {
+        match &self.location {
+            Some(loc) => (sources.get(loc.file).name.as_str(), loc.bytes.start, self.severity, self.message.as_str()),
+            None => ("", 0, self.severity, self.message.as_str()),
         }
     }
 }
@@ -144,7 +146,7 @@ impl Diagnostics {
     /// The diagnostics, in file and line order (stable whatever the order they were found in).
     pub fn sorted(&self, sources: &SourceSet) -> Vec<&Diagnostic> {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
-        items.sort_by_cached_key(|d| d.sort_key(sources));
+        items.sort_by(|a, b| a.sort_key(sources).cmp(&b.sort_key(sources)));
         items.dedup_by(|a, b| a == b);
         items
     }

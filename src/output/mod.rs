@@ -32,10 +32,15 @@ pub fn stream(rendered: &Rendered) -> String {
 /// Writes the stream object by object, so large outputs are never held whole in memory.
 pub fn write_stream(rendered: &Rendered, out: &mut (impl io::Write + ?Sized)) -> io::Result<()> {
     for object in &rendered.objects {
-        out.write_all(b"---\n")?;
-        out.write_all(yaml::to_string(&object.value).as_bytes())?;
+        write_object(object, out)?;
     }
     Ok(())
+}
+
+/// Writes one object of a stream.
+pub fn write_object(object: &RenderedObject, out: &mut (impl io::Write + ?Sized)) -> io::Result<()> {
+    out.write_all(b"---\n")?;
+    out.write_all(yaml::to_string(&object.value).as_bytes())
 }
 
 /// What a directory write did.
@@ -49,63 +54,122 @@ pub struct WriteSummary {
     pub removed: Vec<String>,
 }
 
-/// Writes one file per object. A new directory appears whole (written beside, then renamed);
-/// in an existing one each file is replaced atomically. With `clean`, files this tool wrote
-/// earlier for objects that are no longer rendered are removed; other files are never touched.
+/// Writes one file per object (see [`DirWriter`]).
 pub fn write_dir(dir: &Path, rendered: &Rendered, clean: bool) -> io::Result<WriteSummary> {
-    let files: Vec<(String, String)> = rendered.objects.iter().map(|o| (file_name(o), yaml::to_string(&o.value))).collect();
-    let names: BTreeSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    if names.len() != files.len() {
-        return Err(io::Error::other("two rendered objects map to the same file name"));
-    }
-    // Whatever validation said: no file may be written outside `dir` (checked before writing any).
-    if let Some(bad) = names.iter().find(|n| !is_plain_file_name(n)) {
-        return Err(io::Error::other(format!("refusing to write `{}`: the name would leave the output directory or is not a file name", bad.escape_debug())));
-    }
-    let manifest: String = names.iter().map(|n| format!("{n}\n")).collect();
-    let mut summary = WriteSummary::default();
-    if !dir.exists() {
-        let staging = sibling(dir, "staging")?;
-        let result = (|| {
-            std::fs::create_dir_all(&staging)?;
-            for (name, text) in &files {
-                std::fs::write(staging.join(name), text)?;
-            }
-            std::fs::write(staging.join(MANIFEST_FILE), &manifest)?;
-            std::fs::rename(&staging, dir)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_dir_all(&staging);
+    let mut writer = DirWriter::begin(dir, clean)?;
+    for object in &rendered.objects {
+        if let Err(e) = writer.add(object) {
+            writer.abort();
+            return Err(e);
         }
-        result?;
-        summary.written = files.len();
-        return Ok(summary);
     }
-    let previous: BTreeSet<String> = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap_or_default().lines().map(str::to_owned).collect();
-    for (name, text) in &files {
-        let path = dir.join(name);
-        if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
-            summary.unchanged += 1;
-            continue;
-        }
-        replace_file(&path, text.as_bytes())?;
-        summary.written += 1;
-    }
-    let mut kept: BTreeSet<String> = names.iter().map(|n| (*n).to_owned()).collect();
-    for stale in previous.iter().filter(|p| !names.contains(p.as_str())) {
-        if clean && is_plain_file_name(stale) {
-            match std::fs::remove_file(dir.join(stale)) {
-                Ok(()) => summary.removed.push(stale.clone()),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
+    writer.finish()
+}
+
+/// Writes one file per object as objects arrive, holding only their names. A new directory appears
+/// whole (written beside it, then renamed); in an existing one each changed file is first written
+/// beside its final name and all are renamed at the end, so an error at any point leaves the
+/// directory as it was. With `clean`, files this tool wrote earlier for objects that are no longer
+/// rendered are removed; other files are never touched. Whatever validation said, no file may be
+/// written outside the directory.
+pub struct DirWriter {
+    dir: PathBuf,
+    clean: bool,
+    /// The new directory being filled, when `dir` did not exist.
+    staging: Option<PathBuf>,
+    /// (temporary file, final file) of changed files in an existing directory.
+    pending: Vec<(PathBuf, PathBuf)>,
+    names: BTreeSet<String>,
+    summary: WriteSummary,
+}
+
+impl DirWriter {
+    /// Starts writing into `dir`.
+    pub fn begin(dir: &Path, clean: bool) -> io::Result<Self> {
+        let staging = if dir.exists() {
+            None
         } else {
-            kept.insert(stale.clone()); // still ours: a later --clean may remove it
+            let staging = sibling(dir, "staging")?;
+            std::fs::create_dir_all(&staging)?;
+            Some(staging)
+        };
+        Ok(Self { dir: dir.to_owned(), clean, staging, pending: Vec::new(), names: BTreeSet::new(), summary: WriteSummary::default() })
+    }
+
+    /// Writes one object's file (to its staging place).
+    pub fn add(&mut self, object: &RenderedObject) -> io::Result<()> {
+        let name = file_name(object);
+        if !is_plain_file_name(&name) {
+            return Err(io::Error::other(format!("refusing to write `{}`: the name would leave the output directory or is not a file name", name.escape_debug())));
+        }
+        if !self.names.insert(name.clone()) {
+            return Err(io::Error::other(format!("two rendered objects map to the same file name `{name}`")));
+        }
+        let text = yaml::to_string(&object.value);
+        if let Some(staging) = &self.staging {
+            std::fs::write(staging.join(&name), &text)?;
+            self.summary.written += 1;
+            return Ok(());
+        }
+        let path = self.dir.join(&name);
+        if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+            self.summary.unchanged += 1;
+            return Ok(());
+        }
+        let tmp = sibling(&path, "tmp")?;
+        self.pending.push((tmp.clone(), path));
+        std::fs::write(&tmp, text.as_bytes())?;
+        self.summary.written += 1;
+        Ok(())
+    }
+
+    /// Removes everything written so far; the directory stays as it was.
+    pub fn abort(self) {
+        if let Some(staging) = &self.staging {
+            let _ = std::fs::remove_dir_all(staging);
+        }
+        for (tmp, _) in &self.pending {
+            let _ = std::fs::remove_file(tmp);
         }
     }
-    let manifest: String = kept.iter().map(|n| format!("{n}\n")).collect();
-    replace_file(&dir.join(MANIFEST_FILE), manifest.as_bytes())?;
-    Ok(summary)
+
+    /// Puts every file in place, removes stale files with `clean` and records what it wrote.
+    pub fn finish(mut self) -> io::Result<WriteSummary> {
+        let manifest: String = self.names.iter().map(|n| format!("{n}\n")).collect();
+        if let Some(staging) = self.staging.take() {
+            let result = std::fs::write(staging.join(MANIFEST_FILE), &manifest).and_then(|()| std::fs::rename(&staging, &self.dir));
+            if result.is_err() {
+                let _ = std::fs::remove_dir_all(&staging);
+            }
+            result?;
+            return Ok(std::mem::take(&mut self.summary));
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for (i, (tmp, path)) in pending.iter().enumerate() {
+            if let Err(e) = std::fs::rename(tmp, path) {
+                for (rest, _) in &pending[i..] {
+                    let _ = std::fs::remove_file(rest);
+                }
+                return Err(e);
+            }
+        }
+        let previous: BTreeSet<String> = std::fs::read_to_string(self.dir.join(MANIFEST_FILE)).unwrap_or_default().lines().map(str::to_owned).collect();
+        let mut kept = self.names.clone();
+        for stale in previous.iter().filter(|p| !self.names.contains(p.as_str())) {
+            if self.clean && is_plain_file_name(stale) {
+                match std::fs::remove_file(self.dir.join(stale)) {
+                    Ok(()) => self.summary.removed.push(stale.clone()),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            } else {
+                kept.insert(stale.clone()); // still ours: a later --clean may remove it
+            }
+        }
+        let manifest: String = kept.iter().map(|n| format!("{n}\n")).collect();
+        replace_file(&self.dir.join(MANIFEST_FILE), manifest.as_bytes())?;
+        Ok(std::mem::take(&mut self.summary))
+    }
 }
 
 /// A name that stays inside its directory: one path component, no `..`, no NUL, at most 255 bytes.

@@ -62,18 +62,45 @@ pub struct Rendered {
 /// Renders every validated resource. Only call it on input without errors.
 pub fn render(validated: &Validated) -> Rendered {
     let mut objects = Vec::new();
-    for cluster in &validated.clusters {
-        objects.extend(cluster::render(&cluster.resource));
-    }
-    for registry in &validated.registries {
-        objects.extend(schema_registry::render(&registry.resource));
-    }
-    for connect in &validated.connects {
-        objects.extend(connect::render(&connect.resource));
-    }
-    objects.extend(topic::render_plans(validated));
-    objects.sort_by(|a, b| {
-        (a.namespace.as_deref(), a.kind_rank(), &a.kind, &a.name).cmp(&(b.namespace.as_deref(), b.kind_rank(), &b.kind, &b.name))
+    let _ = render_each(validated, &mut |o| {
+        objects.push(o);
+        Ok::<(), std::convert::Infallible>(())
     });
     Rendered { objects }
+}
+
+/// What renders next, in output order.
+enum Unit<'a> {
+    Cluster(&'a crate::model::RivvenCluster),
+    TopicPlan(RenderedObject),
+    Registry(&'a crate::model::RivvenSchemaRegistry),
+    Connect(&'a crate::model::RivvenConnect),
+}
+
+/// Renders resource by resource and hands each object over at once, so that only one resource's
+/// objects are held at a time whatever the size of the input. The order depends only on the
+/// resources, never on the order of the input: by namespace, then clusters (with their topic plans),
+/// registries and connects, each by name; a resource's objects in apply order (configuration, Services,
+/// policies, budgets, workloads, monitors). Stops at the first error `each` returns.
+pub fn render_each<E>(validated: &Validated, each: &mut dyn FnMut(RenderedObject) -> Result<(), E>) -> Result<(), E> {
+    let mut units: Vec<((Option<String>, u8, String), Unit<'_>)> = Vec::new();
+    let key = |ns: Option<&str>, rank: u8, name: &str| (ns.map(str::to_owned), rank, name.to_owned());
+    units.extend(validated.clusters.iter().map(|c| (key(c.resource.namespace(), 0, c.resource.name()), Unit::Cluster(&c.resource))));
+    units.extend(topic::render_plans(validated).into_iter().map(|(cluster, plan)| (key(plan.namespace.as_deref(), 1, &cluster), Unit::TopicPlan(plan))));
+    units.extend(validated.registries.iter().map(|r| (key(r.resource.namespace(), 2, r.resource.name()), Unit::Registry(&r.resource))));
+    units.extend(validated.connects.iter().map(|c| (key(c.resource.namespace(), 3, c.resource.name()), Unit::Connect(&c.resource))));
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, unit) in units {
+        let mut objects = match unit {
+            Unit::Cluster(c) => cluster::render(c),
+            Unit::TopicPlan(plan) => vec![plan],
+            Unit::Registry(r) => schema_registry::render(r),
+            Unit::Connect(c) => connect::render(c),
+        };
+        objects.sort_by(|a, b| (a.kind_rank(), &a.kind, &a.name).cmp(&(b.kind_rank(), &b.kind, &b.name)));
+        for object in objects {
+            each(object)?;
+        }
+    }
+    Ok(())
 }

@@ -14,8 +14,8 @@ use crate::validate::Validated;
 /// Key of the plan in the ConfigMap.
 pub const PLAN_KEY: &str = "topics.json";
 
-/// One plan per referenced cluster, topics sorted by broker name.
-pub fn render_plans(validated: &Validated) -> Vec<RenderedObject> {
+/// One plan per referenced cluster (with the cluster's name), topics sorted by broker name.
+pub fn render_plans(validated: &Validated) -> Vec<(String, RenderedObject)> {
     let mut plans: BTreeMap<(Option<String>, String), Vec<Value>> = BTreeMap::new();
     for checked in &validated.topics {
         let topic = &checked.resource;
@@ -46,11 +46,12 @@ pub fn render_plans(validated: &Validated) -> Vec<RenderedObject> {
             };
             let mut text = serde_json::to_string_pretty(&json!({ "cluster": cluster, "topics": topics })).expect("plan serializes");
             text.push('\n');
-            RenderedObject::new(&ConfigMap {
+            let plan = RenderedObject::new(&ConfigMap {
                 metadata: owner.metadata(names::cluster_topics(&cluster)),
                 data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), text)])),
                 ..ConfigMap::default()
-            })
+            });
+            (cluster, plan)
         })
         .collect()
 }

@@ -1,12 +1,103 @@
 //! Rules over the whole input set: references between resources and collisions.
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use super::summary::DocSummary;
-use super::{Checked, Validated};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::common::ClusterRef;
 use crate::model::names::{self, ObjectName};
-use crate::model::{Kind, RivvenClusterSpec};
+use crate::model::{Kind, RivvenCluster, RivvenConnect, RivvenSchemaRegistry, RivvenTopic};
+
+/// What the cross-resource rules need of one resource (the typed resource itself may be dropped).
+#[derive(Debug)]
+pub struct Fact<T> {
+    /// Namespace of the resource.
+    pub namespace: Option<String>,
+    /// Name of the resource.
+    pub name: String,
+    /// Index of its document (in the order checked).
+    pub doc: usize,
+    /// The kind's own facts.
+    pub of: T,
+}
+
+/// A cluster's facts.
+#[derive(Debug)]
+pub struct ClusterFacts {
+    /// Brokers.
+    pub replicas: u32,
+}
+
+/// A topic's facts.
+#[derive(Debug)]
+pub struct TopicFacts {
+    /// Its cluster.
+    pub cluster_ref: ClusterRef,
+    /// Its replication factor.
+    pub replication_factor: u16,
+    /// The topic's name on the broker.
+    pub broker_name: String,
+    /// Whether `topicName` sets the broker name.
+    pub named: bool,
+}
+
+/// A connect's facts.
+#[derive(Debug)]
+pub struct ConnectFacts {
+    /// Its cluster.
+    pub cluster_ref: ClusterRef,
+    /// (source index, replication factor) of sources that set one.
+    pub source_rfs: Vec<(usize, u16)>,
+    /// `settings.topic.defaultReplicationFactor`.
+    pub default_rf: u16,
+}
+
+/// The facts of every resource of a run.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// RivvenClusters.
+    pub clusters: Vec<Fact<ClusterFacts>>,
+    /// RivvenTopics.
+    pub topics: Vec<Fact<TopicFacts>>,
+    /// RivvenConnects.
+    pub connects: Vec<Fact<ConnectFacts>>,
+    /// RivvenSchemaRegistries, with their cluster.
+    pub registries: Vec<Fact<ClusterRef>>,
+}
+
+fn fact<S, T>(r: &crate::model::Rivven<S>, doc: usize, of: T) -> Fact<T> {
+    Fact { namespace: r.metadata.namespace.clone(), name: r.metadata.name.clone(), doc, of }
+}
+
+impl Facts {
+    /// Records a cluster.
+    pub fn cluster(&mut self, c: &RivvenCluster, doc: usize) {
+        self.clusters.push(fact(c, doc, ClusterFacts { replicas: c.spec.replicas }));
+    }
+
+    /// Records a topic.
+    pub fn topic(&mut self, t: &RivvenTopic, doc: usize) {
+        let of = TopicFacts {
+            cluster_ref: t.spec.cluster_ref.clone(),
+            replication_factor: t.spec.replication_factor,
+            broker_name: t.spec.broker_topic_name(t.name()).to_owned(),
+            named: t.spec.topic_name.is_some(),
+        };
+        self.topics.push(fact(t, doc, of));
+    }
+
+    /// Records a connect.
+    pub fn connect(&mut self, c: &RivvenConnect, doc: usize) {
+        let source_rfs = c.spec.sources.iter().enumerate().filter_map(|(i, s)| Some((i, s.topic_config.as_ref()?.replication_factor?))).collect();
+        let of = ConnectFacts { cluster_ref: c.spec.cluster_ref.clone(), source_rfs, default_rf: c.spec.settings.topic.default_replication_factor };
+        self.connects.push(fact(c, doc, of));
+    }
+
+    /// Records a registry.
+    pub fn registry(&mut self, r: &RivvenSchemaRegistry, doc: usize) {
+        self.registries.push(fact(r, doc, r.spec.cluster_ref.clone()));
+    }
+}
 
 /// Reports at a summarised document.
 struct Ctx<'a> {
@@ -33,67 +124,65 @@ impl Ctx<'_> {
 type Ns<'a> = Option<&'a str>;
 
 /// Runs every cross-resource rule.
-pub fn check(validated: &Validated, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
+pub fn check(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
     duplicates(validated, docs, out);
     collisions(validated, docs, out);
-    let clusters: HashMap<(Ns<'_>, &str), &Checked<RivvenClusterSpec>> =
-        validated.clusters.iter().map(|c| ((c.resource.namespace(), c.resource.name()), c)).collect();
+    let clusters: HashMap<(Ns<'_>, &str), &Fact<ClusterFacts>> =
+        validated.clusters.iter().map(|c| ((c.namespace.as_deref(), c.name.as_str()), c)).collect();
     let mut by_name: ByName<'_> = HashMap::new();
     for c in &validated.clusters {
-        by_name.entry(c.resource.name()).or_default().push(c.resource.namespace());
+        by_name.entry(c.name.as_str()).or_default().push(c.namespace.as_deref());
     }
-    let resolve = |owner_ns: Ns<'_>, r: &ClusterRef| -> Option<&Checked<RivvenClusterSpec>> {
+    let resolve = |owner_ns: Ns<'_>, r: &ClusterRef| -> Option<&Fact<ClusterFacts>> {
         let ns = r.namespace.as_deref().or(owner_ns);
         clusters.get(&(ns, r.name.as_str())).copied()
     };
     let mut broker_topics: HashMap<(Ns<'_>, &str, &str), (Ns<'_>, &str)> = HashMap::new();
     for topic in &validated.topics {
         let mut ctx = Ctx { doc: &docs[topic.doc], out };
-        let Some(cluster) = resolve(topic.resource.namespace(), &topic.resource.spec.cluster_ref) else {
-            unresolved(&mut ctx, &topic.resource.spec.cluster_ref, &by_name);
+        let Some(cluster) = resolve(topic.namespace.as_deref(), &topic.of.cluster_ref) else {
+            unresolved(&mut ctx, &topic.of.cluster_ref, &by_name);
             continue;
         };
-        let spec = &topic.resource.spec;
-        if u32::from(spec.replication_factor) > cluster.resource.spec.replicas {
-            ctx.error("topic/replication-factor", "/spec/replicationFactor", format!("replicationFactor {} exceeds the {} broker(s) of RivvenCluster `{}`", spec.replication_factor, cluster.resource.spec.replicas, cluster.resource.name()));
+        let spec = &topic.of;
+        if u32::from(spec.replication_factor) > cluster.of.replicas {
+            ctx.error("topic/replication-factor", "/spec/replicationFactor", format!("replicationFactor {} exceeds the {} broker(s) of RivvenCluster `{}`", spec.replication_factor, cluster.of.replicas, cluster.name.as_str()));
         }
-        let broker_name = spec.broker_topic_name(topic.resource.name());
-        let key = (cluster.resource.namespace(), cluster.resource.name(), broker_name);
-        let this = (topic.resource.namespace(), topic.resource.name());
+        let broker_name = spec.broker_name.as_str();
+        let key = (cluster.namespace.as_deref(), cluster.name.as_str(), broker_name);
+        let this = (topic.namespace.as_deref(), topic.name.as_str());
         if let Some(first) = broker_topics.insert(key, this) {
             broker_topics.insert(key, first);
             if first == this {
                 continue; // the same resource twice: `ref/duplicate-resource` reports it
             }
             let first = first.1;
-            let pointer = if spec.topic_name.is_some() { "/spec/topicName" } else { "/metadata/name" };
-            ctx.error("topic/collision", pointer, format!("RivvenTopic `{first}` already manages broker topic `{broker_name}` on cluster `{}` in {}", cluster.resource.name(), names::namespace_label(cluster.resource.namespace())))
+            let pointer = if spec.named { "/spec/topicName" } else { "/metadata/name" };
+            ctx.error("topic/collision", pointer, format!("RivvenTopic `{first}` already manages broker topic `{broker_name}` on cluster `{}` in {}", cluster.name.as_str(), names::namespace_label(cluster.namespace.as_deref())))
                 .with_hint("each broker topic must be described by exactly one RivvenTopic");
         }
     }
     for connect in &validated.connects {
         let mut ctx = Ctx { doc: &docs[connect.doc], out };
-        let Some(cluster) = resolve(connect.resource.namespace(), &connect.resource.spec.cluster_ref) else {
-            unresolved(&mut ctx, &connect.resource.spec.cluster_ref, &by_name);
+        let Some(cluster) = resolve(connect.namespace.as_deref(), &connect.of.cluster_ref) else {
+            unresolved(&mut ctx, &connect.of.cluster_ref, &by_name);
             continue;
         };
-        let brokers = cluster.resource.spec.replicas;
-        for (i, source) in connect.resource.spec.sources.iter().enumerate() {
-            if let Some(rf) = source.topic_config.as_ref().and_then(|t| t.replication_factor) {
-                if u32::from(rf) > brokers {
-                    ctx.error("connect/replication-factor", &format!("/spec/sources/{i}/topicConfig/replicationFactor"), format!("replicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.resource.name()));
-                }
+        let brokers = cluster.of.replicas;
+        for &(i, rf) in &connect.of.source_rfs {
+            if u32::from(rf) > brokers {
+                ctx.error("connect/replication-factor", &format!("/spec/sources/{i}/topicConfig/replicationFactor"), format!("replicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.name.as_str()));
             }
         }
-        let rf = connect.resource.spec.settings.topic.default_replication_factor;
+        let rf = connect.of.default_rf;
         if u32::from(rf) > brokers {
-            ctx.error("connect/replication-factor", "/spec/settings/topic/defaultReplicationFactor", format!("defaultReplicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.resource.name()));
+            ctx.error("connect/replication-factor", "/spec/settings/topic/defaultReplicationFactor", format!("defaultReplicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.name.as_str()));
         }
     }
     for registry in &validated.registries {
         let mut ctx = Ctx { doc: &docs[registry.doc], out };
-        if resolve(registry.resource.namespace(), &registry.resource.spec.cluster_ref).is_none() {
-            unresolved(&mut ctx, &registry.resource.spec.cluster_ref, &by_name);
+        if resolve(registry.namespace.as_deref(), &registry.of).is_none() {
+            unresolved(&mut ctx, &registry.of, &by_name);
         }
     }
 }
@@ -111,10 +200,10 @@ fn unresolved(ctx: &mut Ctx<'_>, r: &ClusterRef, by_name: &ByName<'_>) {
     }
 }
 
-fn duplicates(validated: &Validated, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
+fn duplicates(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<(Kind, Ns<'_>, &str), usize> = HashMap::new();
-    fn entries<S>(list: &[Checked<S>], kind: Kind) -> impl Iterator<Item = (Kind, Ns<'_>, &str, usize)> {
-        list.iter().map(move |c| (kind, c.resource.namespace(), c.resource.name(), c.doc))
+    fn entries<S>(list: &[Fact<S>], kind: Kind) -> impl Iterator<Item = (Kind, Ns<'_>, &str, usize)> {
+        list.iter().map(move |c| (kind, c.namespace.as_deref(), c.name.as_str(), c.doc))
     }
     let all = entries(&validated.clusters, Kind::Cluster)
         .chain(entries(&validated.topics, Kind::Topic))
@@ -141,39 +230,53 @@ enum Owner<'a> {
 
 /// Two resources whose rendered objects share apiVersion, kind, namespace and name: one would
 /// silently replace the other at apply time. Reported at both, each naming the other.
-fn collisions(validated: &Validated, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
-    let mut rendered: Vec<(ObjectName, Ns<'_>, Owner<'_>, usize)> = Vec::new();
-    fn add<'a, S>(into: &mut Vec<(ObjectName, Ns<'a>, Owner<'a>, usize)>, list: &'a [Checked<S>], kind: Kind) {
-        for c in list {
-            let (ns, name) = (c.resource.namespace(), c.resource.name());
-            into.extend(names::objects(kind, name).into_iter().map(|o| (o, ns, Owner::Resource(kind, ns, name), c.doc)));
+fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
+    // Every object name is hashed, not stored: a run of 100,000 resources keeps about 30 bytes per
+    // rendered object. A hash match is confirmed against the other owner's names before it counts.
+    fn object_hash(object: &ObjectName, ns: Ns<'_>) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        (object.api_version, object.kind, ns, object.name.as_str()).hash(&mut h);
+        h.finish()
+    }
+    fn objects_of(owner: Owner<'_>) -> Vec<ObjectName> {
+        match owner {
+            Owner::Resource(kind, _, name) => names::objects(kind, name),
+            Owner::TopicPlan(_, cluster) => vec![names::topic_plan(cluster)],
         }
     }
-    add(&mut rendered, &validated.clusters, Kind::Cluster);
-    add(&mut rendered, &validated.registries, Kind::SchemaRegistry);
-    add(&mut rendered, &validated.connects, Kind::Connect);
+    let mut owners: Vec<(Owner<'_>, usize)> = Vec::new();
+    owners.extend(validated.clusters.iter().map(|c| (Owner::Resource(Kind::Cluster, c.namespace.as_deref(), c.name.as_str()), c.doc)));
+    owners.extend(validated.registries.iter().map(|r| (Owner::Resource(Kind::SchemaRegistry, r.namespace.as_deref(), r.name.as_str()), r.doc)));
+    owners.extend(validated.connects.iter().map(|c| (Owner::Resource(Kind::Connect, c.namespace.as_deref(), c.name.as_str()), c.doc)));
     for t in &validated.topics {
-        let r = &t.resource.spec.cluster_ref;
-        let ns = r.namespace.as_deref().or(t.resource.namespace());
-        rendered.push((names::topic_plan(&r.name), ns, Owner::TopicPlan(ns, &r.name), t.doc));
+        let r = &t.of.cluster_ref;
+        owners.push((Owner::TopicPlan(r.namespace.as_deref().or(t.namespace.as_deref()), &r.name), t.doc));
     }
-    let mut first: HashMap<(&str, &str, Ns<'_>, &str), (Owner<'_>, usize)> = HashMap::new();
-    // (doc a, doc b) -> the objects both render, so each pair is reported once.
+    let mut first: HashMap<u64, usize> = HashMap::new();
+    // (owner a, owner b) -> the objects both render, so each pair is reported once.
     let mut pairs: Vec<((usize, Owner<'_>), (usize, Owner<'_>), Vec<String>)> = Vec::new();
-    for (object, ns, owner, doc) in &rendered {
-        let key = (object.api_version, object.kind, *ns, object.name.as_str());
-        match first.get(&key) {
-            None => {
-                first.insert(key, (*owner, *doc));
+    let mut pair_index: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, &(owner, doc)) in owners.iter().enumerate() {
+        let ns = match owner {
+            Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
+        };
+        for object in objects_of(owner) {
+            let j = *first.entry(object_hash(&object, ns)).or_insert(i);
+            let (other, other_doc) = owners[j];
+            let other_ns = match other {
+                Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
+            };
+            if other == owner || other_ns != ns || !objects_of(other).contains(&object) {
+                continue; // itself, the same topic plan, or a hash collision only
             }
-            Some(&(other, other_doc)) if other != *owner => {
-                let what = format!("{} `{}`", object.kind, object.name);
-                match pairs.iter_mut().find(|(a, b, _)| a.1 == other && b.1 == *owner) {
-                    Some((_, _, objects)) => objects.push(what),
-                    None => pairs.push(((other_doc, other), (*doc, *owner), vec![what])),
+            let what = format!("{} `{}`", object.kind, object.name);
+            match pair_index.get(&(j, i)) {
+                Some(&p) => pairs[p].2.push(what),
+                None => {
+                    pair_index.insert((j, i), pairs.len());
+                    pairs.push(((other_doc, other), (doc, owner), vec![what]));
                 }
             }
-            Some(_) => {}
         }
     }
     for ((doc_a, a), (doc_b, b), objects) in pairs {

@@ -71,23 +71,64 @@ pub fn validate(loaded: &Loaded, diagnostics: &mut Diagnostics) -> Validated {
 }
 
 /// Validation one document at a time (each may be dropped once checked), then the set as a whole.
-#[derive(Default)]
+/// The cross-resource rules read small facts of each resource, so a run that only validates keeps
+/// no typed resource at all ([`Validator::facts_only`]).
 pub struct Validator {
+    keep_resources: bool,
     validated: Validated,
+    facts: cross::Facts,
     summaries: Vec<summary::DocSummary>,
     out: Vec<Diagnostic>,
 }
 
+impl Default for Validator {
+    fn default() -> Self {
+        Self { keep_resources: true, validated: Validated::default(), facts: cross::Facts::default(), summaries: Vec::new(), out: Vec::new() }
+    }
+}
+
 impl Validator {
-    /// Checks one document and keeps its typed resource and its summary.
+    /// A validator that keeps no typed resource (its [`Validator::finish`] returns none).
+    pub fn facts_only() -> Self {
+        Self { keep_resources: false, ..Self::default() }
+    }
+
+    /// Checks one document and keeps its facts, its summary and (unless facts only) its typed resource.
     pub fn check(&mut self, doc: &Document) {
-        check_document(doc, self.summaries.len(), &mut self.validated, &mut self.out);
+        let index = self.summaries.len();
+        if self.schema_valid(doc) {
+            let keep = self.keep_resources;
+            let (out, facts, v) = (&mut self.out, &mut self.facts, &mut self.validated);
+            match doc.kind {
+                Kind::Cluster => check_typed(doc, index, out, rules::cluster::check, |r| facts.cluster(r, index), keep.then_some(&mut v.clusters)),
+                Kind::Connect => check_typed(doc, index, out, rules::connect::check, |r| facts.connect(r, index), keep.then_some(&mut v.connects)),
+                Kind::Topic => check_typed(doc, index, out, rules::topic::check, |r| facts.topic(r, index), keep.then_some(&mut v.topics)),
+                Kind::SchemaRegistry => {
+                    check_typed(doc, index, out, rules::schema_registry::check, |r| facts.registry(r, index), keep.then_some(&mut v.registries))
+                }
+            }
+        }
         self.summaries.push(summary::DocSummary::of(doc));
+    }
+
+    /// The schema checks of a document; whether it may be read as its typed resource.
+    fn schema_valid(&mut self, doc: &Document) -> bool {
+        let out = &mut self.out;
+        let before = out.len();
+        kind_schema(doc.kind).check(doc, &doc.value, "", out);
+        if doc.kind == Kind::Connect {
+            rules::connect::check_configs(doc, out);
+        }
+        for d in out[before..].iter_mut().filter(|d| d.resource.is_none()) {
+            d.resource = Some(doc.display_name());
+        }
+        // Field rules need the typed resource, which needs a schema-valid document.
+        !out[before..].iter().any(|d| d.severity == crate::diagnostics::Severity::Error)
     }
 
     /// Runs the cross-resource rules and hands over the findings and the typed resources.
     pub fn finish(mut self, diagnostics: &mut Diagnostics) -> Validated {
-        cross::check(&self.validated, &self.summaries, &mut self.out);
+        cross::check(&self.facts, &self.summaries, &mut self.out);
         diagnostics.extend(self.out);
         self.validated
     }
@@ -98,37 +139,21 @@ impl Validator {
     }
 }
 
-fn check_document(doc: &Document, index: usize, validated: &mut Validated, out: &mut Vec<Diagnostic>) {
-    let before = out.len();
-    kind_schema(doc.kind).check(doc, &doc.value, "", out);
-    if doc.kind == Kind::Connect {
-        rules::connect::check_configs(doc, out);
-    }
-    for d in out[before..].iter_mut().filter(|d| d.resource.is_none()) {
-        d.resource = Some(doc.display_name());
-    }
-    if out[before..].iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
-        return; // field rules need the typed resource, which needs a schema-valid document
-    }
-    match doc.kind {
-        Kind::Cluster => check_typed(doc, index, out, rules::cluster::check, &mut validated.clusters),
-        Kind::Connect => check_typed(doc, index, out, rules::connect::check, &mut validated.connects),
-        Kind::Topic => check_typed(doc, index, out, rules::topic::check, &mut validated.topics),
-        Kind::SchemaRegistry => check_typed(doc, index, out, rules::schema_registry::check, &mut validated.registries),
-    }
-}
-
-/// Reads the typed resource, runs its kind's field rules and keeps it.
+/// Reads the typed resource, runs its kind's field rules, records its facts and keeps it if asked.
 fn check_typed<S: DeserializeOwned>(
     doc: &Document,
     index: usize,
     out: &mut Vec<Diagnostic>,
     rules: fn(&mut RuleContext<'_>, &Rivven<S>),
-    into: &mut Vec<Checked<S>>,
+    facts: impl FnOnce(&Rivven<S>),
+    into: Option<&mut Vec<Checked<S>>>,
 ) {
     if let Some(resource) = typed::<S>(doc, out) {
         rules(&mut RuleContext { doc, out }, &resource);
-        into.push(Checked { resource, doc: index });
+        facts(&resource);
+        if let Some(into) = into {
+            into.push(Checked { resource, doc: index });
+        }
     }
 }
 

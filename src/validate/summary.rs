@@ -3,7 +3,6 @@
 //! holds one document's tree at a time.
 use serde_json::Value;
 
-use super::paths;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::load::source::{FileId, Location};
 use crate::load::Document;
@@ -12,7 +11,7 @@ use crate::model::Kind;
 /// Fields the cross-resource rules report at (besides each source's `topicConfig.replicationFactor`).
 const REPORTED_FIELDS: [&str; 5] = ["/metadata/name", "/spec/clusterRef/name", "/spec/replicationFactor", "/spec/topicName", "/spec/settings/topic/defaultReplicationFactor"];
 
-/// A document, summarised.
+/// A document, summarised (about 250 bytes).
 #[derive(Debug)]
 pub struct DocSummary {
     /// The file.
@@ -23,44 +22,67 @@ pub struct DocSummary {
     pub kind: Kind,
     /// `Kind/namespace/name`.
     pub display_name: String,
-    spots: Vec<Spot>,
+    fields: [Option<Location>; REPORTED_FIELDS.len()],
+    /// (source index, location) of each source's `topicConfig.replicationFactor` that is set.
+    source_rfs: Vec<(usize, Option<Location>)>,
 }
 
-#[derive(Debug)]
-struct Spot {
-    pointer: String,
-    display: String,
-    location: Option<Location>,
+/// Where a rule about `pointer` points: a whole mapping or list by its key, as `RuleContext` does.
+fn locate(doc: &Document, pointer: &str) -> Option<Location> {
+    match doc.value.pointer(pointer) {
+        Some(Value::Object(_) | Value::Array(_)) => doc.key_location(pointer),
+        _ => doc.value_location(pointer),
+    }
 }
+
+const SOURCE_RF: (&str, &str) = ("/spec/sources/", "/topicConfig/replicationFactor");
 
 impl DocSummary {
     /// Summarises a document.
     pub fn of(doc: &Document) -> Self {
-        let sources = doc.value.pointer("/spec/sources").and_then(Value::as_array).map_or(0, Vec::len);
-        let dynamic = (0..sources).map(|i| format!("/spec/sources/{i}/topicConfig/replicationFactor"));
-        let spots = REPORTED_FIELDS
-            .iter()
-            .map(|p| (*p).to_owned())
-            .chain(dynamic)
-            .map(|pointer| {
-                // As `RuleContext::report` does: a whole mapping or list is pointed at by its key.
-                let location = match doc.value.pointer(&pointer) {
-                    Some(Value::Object(_) | Value::Array(_)) => doc.key_location(&pointer),
-                    _ => doc.value_location(&pointer),
-                };
-                Spot { display: paths::display(&doc.value, &pointer), location, pointer }
-            })
+        let sources = doc.value.pointer("/spec/sources").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        let source_rfs = (0..sources.len())
+            .map(|i| (i, format!("{}{i}{}", SOURCE_RF.0, SOURCE_RF.1)))
+            .filter(|(_, p)| doc.value.pointer(p).is_some())
+            .map(|(i, p)| (i, locate(doc, &p)))
             .collect();
-        Self { file: doc.file, index_in_file: doc.index_in_file, kind: doc.kind, display_name: doc.display_name(), spots }
+        Self {
+            file: doc.file,
+            index_in_file: doc.index_in_file,
+            kind: doc.kind,
+            display_name: doc.display_name(),
+            fields: REPORTED_FIELDS.map(|p| locate(doc, p)),
+            source_rfs,
+        }
+    }
+
+    fn location(&self, pointer: &str) -> Option<Location> {
+        if let Some(i) = REPORTED_FIELDS.iter().position(|p| *p == pointer) {
+            return self.fields[i].clone();
+        }
+        let index: usize = pointer.strip_prefix(SOURCE_RF.0)?.strip_suffix(SOURCE_RF.1)?.parse().ok()?;
+        self.source_rfs.iter().find(|(i, _)| *i == index).and_then(|(_, l)| l.clone())
     }
 
     /// A finding at one of the summarised fields.
     pub fn diagnostic(&self, severity: Severity, rule: &'static str, pointer: &str, message: String) -> Diagnostic {
-        let spot = self.spots.iter().find(|s| s.pointer == pointer);
-        debug_assert!(spot.is_some(), "{pointer} is not summarised");
-        Diagnostic::new(severity, rule, message)
-            .at(spot.and_then(|s| s.location.clone()))
-            .path(spot.map_or_else(String::new, |s| s.display.clone()))
-            .resource(Some(self.display_name.clone()))
+        Diagnostic::new(severity, rule, message).at(self.location(pointer)).path(display(pointer)).resource(Some(self.display_name.clone()))
     }
+}
+
+/// `spec.sources[0].topicConfig` for `/spec/sources/0/topicConfig` (the summarised pointers hold
+/// numbers only as list indexes).
+fn display(pointer: &str) -> String {
+    let mut out = String::new();
+    for token in pointer.trim_start_matches('/').split('/') {
+        if token.bytes().all(|b| b.is_ascii_digit()) && !token.is_empty() {
+            out.push_str(&format!("[{token}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(token);
+        }
+    }
+    out
 }
