@@ -118,6 +118,10 @@ pub fn load_and_validate(input: &InputArgs, keep_resources: bool) -> Result<Chec
         diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
     }
     print_diagnostics(&diagnostics, &sources, input.format, input.quiet);
+    if diagnostics.iter().any(|d| d.rule == crate::load::tree::LIMIT_RULE) {
+        sayln!("rivven-render: the input is past a limit of one run (see the error above); split it or simplify it");
+        return Err(EXIT_USAGE);
+    }
     Ok(Checked { sources, documents, validated, diagnostics })
 }
 

@@ -221,7 +221,7 @@ pub fn load_text_each(
             Route::Rivven(_) if *count >= MAX_DOCUMENTS => {
                 if *count == MAX_DOCUMENTS {
                     diagnostics.push(
-                        Diagnostic::error("load/limit", format!("more than {MAX_DOCUMENTS} Rivven documents in one run"))
+                        Diagnostic::error(tree::LIMIT_RULE, format!("more than {MAX_DOCUMENTS} Rivven documents in one run"))
                             .at(doc_location)
                             .hint("split the input into several runs"),
                     );

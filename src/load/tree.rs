@@ -28,6 +28,9 @@ pub const MAX_NODES_PER_DOCUMENT: usize = 1_000_000;
 /// alias bombs cost no more than one).
 pub const MAX_ALIAS_NODES_PER_FILE: usize = 100_000;
 
+/// The rule of every finding about a limit; a run that hits one exits 2, as for an unreadable input.
+pub const LIMIT_RULE: &str = "load/limit";
+
 /// Where a node and (for mapping entries) its key stand in the file, as byte ranges.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeSpan {
@@ -118,7 +121,8 @@ pub fn escape_token(token: &str) -> String {
 /// A document that could not be turned into JSON (the reason and the culprit's bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {
-    /// The rule: `load/yaml-syntax` for YAML the spec forbids (duplicate keys), else `load/yaml-value`.
+    /// The rule: `load/yaml-syntax` for YAML the spec forbids (duplicate keys), [`LIMIT_RULE`] for a
+    /// limit, else `load/yaml-value`.
     pub rule: &'static str,
     /// What is wrong.
     pub message: String,
@@ -313,7 +317,7 @@ impl<'a> Builder<'a> {
     fn count(&mut self, n: usize, bytes: &Range<usize>) -> bool {
         self.nodes += n;
         if self.nodes > MAX_NODES_PER_DOCUMENT {
-            self.fail(format!("the document has more than {MAX_NODES_PER_DOCUMENT} values, the limit of one document"), bytes.clone());
+            self.fail_with(LIMIT_RULE, format!("the document has more than {MAX_NODES_PER_DOCUMENT} values, the limit of one document"), bytes.clone());
             return false;
         }
         true
@@ -372,7 +376,7 @@ impl<'a> Builder<'a> {
         let nodes = anchor.nodes;
         if self.alias_nodes + nodes > MAX_ALIAS_NODES_PER_FILE {
             self.alias_nodes = MAX_ALIAS_NODES_PER_FILE + 1;
-            return self.fail(format!("aliases expand to more than {MAX_ALIAS_NODES_PER_FILE} values in this file"), bytes);
+            return self.fail_with(LIMIT_RULE, format!("aliases expand to more than {MAX_ALIAS_NODES_PER_FILE} values in this file"), bytes);
         }
         self.alias_nodes += nodes;
         let (value, spans) = (anchor.value.clone(), anchor.spans.clone());
@@ -402,7 +406,7 @@ impl<'a> Builder<'a> {
             return self.fail("a mapping key must be a plain value, not a list or mapping", bytes);
         }
         if self.stack.len() >= MAX_DEPTH {
-            return self.fail(format!("the document nests deeper than {MAX_DEPTH} levels"), bytes);
+            return self.fail_with(LIMIT_RULE, format!("the document nests deeper than {MAX_DEPTH} levels"), bytes);
         }
         if !self.count(1, &bytes) {
             return;
