@@ -61,47 +61,58 @@ fn load(text: String) -> (Loaded, Diagnostics) {
     (loaded, diagnostics)
 }
 
+/// As the CLI does: each document parsed, checked and dropped in turn.
+fn validate_streaming(text: String, keep_resources: bool) -> (rivven_render::load::source::SourceSet, Diagnostics, rivven_render::validate::Validated) {
+    let mut diagnostics = Diagnostics::default();
+    let mut sources = rivven_render::load::source::SourceSet::default();
+    let mut validator = if keep_resources { rivven_render::validate::Validator::default() } else { rivven_render::validate::Validator::facts_only() };
+    let mut count = 0;
+    rivven_render::load::load_text_each(&mut sources, &mut count, "bench.yaml".into(), text, Default::default(), &mut diagnostics, &mut |doc| validator.check(&doc));
+    let validated = validator.finish(&mut diagnostics);
+    (sources, diagnostics, validated)
+}
+
+/// Renders as `rivven-render render -o -` does: objects written one resource at a time.
+fn render_streaming(validated: &rivven_render::validate::Validated) -> (usize, usize) {
+    let mut sink = CountingSink(0);
+    let mut objects = 0;
+    rivven_render::render::render_each(validated, &mut |object| {
+        objects += 1;
+        rivven_render::output::write_object(&object, &mut sink)
+    })
+    .unwrap();
+    (objects, sink.0)
+}
+
 /// Runs one phase in this process and prints `phase seconds items output_bytes peak_kib`.
 fn phase(name: &str) {
     let text = input(DOCUMENTS);
     let start = Instant::now();
     let (items, bytes) = match name {
         "validate" => {
-            let (loaded, mut diagnostics) = load(text);
-            let validated = rivven_render::validate::validate(&loaded, &mut diagnostics);
+            let (_, diagnostics, _) = validate_streaming(text, false);
             assert!(!diagnostics.has_errors(), "bench input must be valid");
-            (validated.len(), 0)
+            (DOCUMENTS, 0)
         }
         "render" => {
-            // As `rivven-render render -o -` does: documents dropped after validation, stream written out.
-            let (loaded, mut diagnostics) = load(text);
-            let validated = rivven_render::validate::validate(&loaded, &mut diagnostics);
+            let (_, diagnostics, validated) = validate_streaming(text, true);
             assert!(!diagnostics.has_errors());
-            drop(loaded);
-            let rendered = rivven_render::render::render(&validated);
-            let mut sink = CountingSink(0);
-            rivven_render::output::write_stream(&rendered, &mut sink).unwrap();
-            (rendered.objects.len(), sink.0)
+            render_streaming(&validated)
         }
         "findings-human" | "findings-short" => {
             let format = if name == "findings-human" { rivven_render::cli::Format::Human } else { rivven_render::cli::Format::Short };
-            let (loaded, mut diagnostics) = load(text);
-            rivven_render::validate::validate(&loaded, &mut diagnostics);
-            let printed = rivven_render::cli::format_diagnostics(&diagnostics, &loaded.sources, format, false, false);
+            let (sources, diagnostics, _) = validate_streaming(text, false);
+            let printed = rivven_render::cli::format_diagnostics(&diagnostics, &sources, format, false, false);
             (diagnostics.len(), printed.len())
         }
-        "memory" => {
+        "memory" | "memory-validate" => {
             let copies: usize = std::env::var("MEMORY_COPIES").unwrap().parse().unwrap();
             let text = (0..copies).map(|c| input(DOCUMENTS).replace("metadata:\n  name: ", &format!("metadata:\n  name: m{c}-"))).collect::<String>();
             let size = text.len();
-            let (loaded, mut diagnostics) = load(text);
-            let validated = rivven_render::validate::validate(&loaded, &mut diagnostics);
+            let (_, diagnostics, validated) = validate_streaming(text, name == "memory");
             assert!(!diagnostics.has_errors(), "memory input must be valid");
-            drop(loaded);
-            let rendered = rivven_render::render::render(&validated);
-            let mut sink = CountingSink(0);
-            rivven_render::output::write_stream(&rendered, &mut sink).unwrap();
-            (rendered.objects.len(), size)
+            let (objects, _) = if name == "memory" { render_streaming(&validated) } else { (0, 0) };
+            (objects, size)
         }
         "baseline" => {
             let target: usize = std::env::var("BASELINE_BYTES").unwrap().parse().unwrap();
@@ -199,12 +210,16 @@ fn main() {
     let (human, findings, _, _) = run_child("findings-human", &[]);
     let (short, _, _, _) = run_child("findings-short", &[]);
     println!("findings: {findings} findings of {DOCUMENTS} documents in one file, formatted as printed: human {:.3} s, short {:.3} s", human, short);
-    let (_, _, size, peak) = run_child("memory", &[("MEMORY_COPIES", "10".into())]);
+    let (_, _, size, peak_validate) = run_child("memory-validate", &[("MEMORY_COPIES", "10".into())]);
+    let (_, _, _, peak_render) = run_child("memory", &[("MEMORY_COPIES", "10".into())]);
+    let ratio = |peak: u64| peak as f64 * 1024.0 / size as f64;
     println!(
-        "memory:   {:.1} MB input validated and rendered, peak RSS {:.1} MiB = {:.1}x the input",
+        "memory:   {:.1} MB input: validated, peak RSS {:.1} MiB = {:.1}x; validated and rendered, peak RSS {:.1} MiB = {:.1}x",
         size as f64 / 1e6,
-        peak as f64 / 1024.0,
-        peak as f64 * 1024.0 / size as f64
+        peak_validate as f64 / 1024.0,
+        ratio(peak_validate),
+        peak_render as f64 / 1024.0,
+        ratio(peak_render)
     );
     println!("cli:      render of a 10-resource repository, median of 20 runs: {:.1} ms wall (process start included)", cli_small_repository().as_secs_f64() * 1000.0);
 }
