@@ -491,13 +491,7 @@ impl Mutator {
                 Some(lines.concat())
             }
             "replace-scalar" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| value_start(&lines[i]).is_some()).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
-                let start = value_start(&lines[i])?;
+                let (mut lines, i, start) = pick_line(text, rng, value_start)?;
                 let value = if rng.chance(1, 10) { random_number(rng) } else { rng.pick(&self.values).clone() };
                 if value.len() > room + lines[i].len() {
                     return None;
@@ -507,13 +501,7 @@ impl Mutator {
                 Some(lines.concat())
             }
             "homoglyph-key" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| key_range(&lines[i]).is_some()).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
-                let (ks, ke) = key_range(&lines[i])?;
+                let (mut lines, i, (ks, ke)) = pick_line(text, rng, key_range)?;
                 let key = &lines[i][ks..ke];
                 let mut new_key = String::new();
                 let mut changed = false;
@@ -541,37 +529,19 @@ impl Mutator {
                 Some(lines.concat())
             }
             "duplicate-key" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| key_range(&lines[i]).is_some()).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
-                let (ks, ke) = key_range(&lines[i])?;
+                let (mut lines, i, (ks, ke)) = pick_line(text, rng, key_range)?;
                 let dup = format!("{}{}: {}\n", &lines[i][..ks], &lines[i][ks..ke], rng.pick(&self.values[..20]));
                 lines.insert(i + 1, dup);
                 Some(lines.concat())
             }
             "empty-value" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| value_start(&lines[i]).is_some()).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
-                let start = value_start(&lines[i])?;
+                let (mut lines, i, start) = pick_line(text, rng, value_start)?;
                 let eol = line_ending(&lines[i]);
                 lines[i] = format!("{}{eol}", lines[i][..start].trim_end());
                 Some(lines.concat())
             }
             "toggle-quotes" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| value_start(&lines[i]).is_some()).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
-                let start = value_start(&lines[i])?;
+                let (mut lines, i, start) = pick_line(text, rng, value_start)?;
                 let eol = line_ending(&lines[i]);
                 let value = lines[i][start..].trim_end_matches(['\n', '\r']).to_owned();
                 let new = if value.len() >= 2 && (value.starts_with('"') || value.starts_with('\'')) {
@@ -585,13 +555,8 @@ impl Mutator {
                 Some(lines.concat())
             }
             "merge-key" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| key_range(&lines[i]).is_some()).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
-                let indent = &lines[i][..key_range(&lines[i])?.0].to_owned();
+                let (mut lines, i, (ks, _)) = pick_line(text, rng, key_range)?;
+                let indent = &lines[i][..ks].to_owned();
                 let merge = match rng.below(6) {
                     0 => format!("{indent}<<: *x\n"),
                     1 => format!("{indent}<<: {{replicas: 3, extra: true}}\n"),
@@ -613,13 +578,12 @@ impl Mutator {
                 Some(lines.concat())
             }
             "anchor-alias" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| key_range(&lines[i]).is_some()).collect();
+                let (mut lines, candidates) = line_candidates(text, key_range);
                 if candidates.len() < 2 {
                     return None;
                 }
-                let a = *rng.pick(&candidates);
-                let b = *rng.pick(&candidates);
+                let (a, _) = *rng.pick(&candidates);
+                let (b, _) = *rng.pick(&candidates);
                 let name = *rng.pick(&["a", "x", "anchor", "ｅ", "a1"]);
                 // anchor on `a`'s value (scalar or block collection)
                 let eol = line_ending(&lines[a]);
@@ -700,12 +664,7 @@ impl Mutator {
                 Some(fix_last_newlines(lines))
             }
             "tab-indent" => {
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].starts_with(' ') || lines[i].contains(": ")).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
+                let (mut lines, i, ()) = pick_line(text, rng, |l| (l.starts_with(' ') || l.contains(": ")).then_some(()))?;
                 let line = lines[i].clone();
                 lines[i] = match rng.below(3) {
                     0 => {
@@ -845,12 +804,7 @@ impl Mutator {
             }
             "swap-kind" => {
                 let kinds = ["RivvenCluster", "RivvenConnect", "RivvenTopic", "RivvenSchemaRegistry", "rivvencluster", "Rivvencluster", "ConfigMap", "RivvenClusterList"];
-                let mut lines = split_lines(text);
-                let candidates: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].starts_with("kind:") || lines[i].starts_with("apiVersion:")).collect();
-                if candidates.is_empty() {
-                    return None;
-                }
-                let i = *rng.pick(&candidates);
+                let (mut lines, i, ()) = pick_line(text, rng, |l| (l.starts_with("kind:") || l.starts_with("apiVersion:")).then_some(()))?;
                 let eol = line_ending(&lines[i]);
                 lines[i] = if lines[i].starts_with("kind:") {
                     format!("kind: {}{eol}", rng.pick(&kinds))
@@ -915,6 +869,27 @@ fn random_number(rng: &mut Rng) -> String {
 /// Lines with their endings kept (the last may have none).
 pub fn split_lines(text: &str) -> Vec<String> {
     text.split_inclusive('\n').map(str::to_owned).collect()
+}
+
+/// The lines of `text`, and for each line `find` accepts (in order) its index and what `find`
+/// found in it. Draws nothing from the PRNG.
+fn line_candidates<T>(text: &str, find: impl Fn(&str) -> Option<T>) -> (Vec<String>, Vec<(usize, T)>) {
+    let lines = split_lines(text);
+    let candidates = lines.iter().enumerate().filter_map(|(i, l)| find(l).map(|t| (i, t))).collect();
+    (lines, candidates)
+}
+
+/// The lines of `text` with one of those `find` accepts picked at random: its index and what
+/// `find` found in it. `None`, without a draw, when no line qualifies; otherwise exactly one
+/// `rng.pick` over the candidates, so a seed replays the same mutations (and the committed
+/// regression corpus stays meaningful).
+fn pick_line<T: Copy>(text: &str, rng: &mut Rng, find: impl Fn(&str) -> Option<T>) -> Option<(Vec<String>, usize, T)> {
+    let (lines, candidates) = line_candidates(text, find);
+    if candidates.is_empty() {
+        return None;
+    }
+    let &(i, t) = rng.pick(&candidates);
+    Some((lines, i, t))
 }
 
 fn ensure_newline(line: &str) -> String {
@@ -985,13 +960,11 @@ fn value_start(line: &str) -> Option<usize> {
 
 /// Puts `nested` as the value of a random `key: value` line (or appends it as a new key).
 fn insert_as_value(rng: &mut Rng, text: &str, nested: &str) -> String {
-    let mut lines = split_lines(text);
-    let candidates: Vec<usize> = (0..lines.len()).filter(|&i| value_start(&lines[i]).is_some()).collect();
+    let (mut lines, candidates) = line_candidates(text, value_start);
     if candidates.is_empty() || rng.chance(1, 5) {
         return format!("{}deep: {nested}\n", ensure_newline(text));
     }
-    let i = *rng.pick(&candidates);
-    let start = value_start(&lines[i]).unwrap_or(0);
+    let &(i, start) = rng.pick(&candidates);
     let eol = line_ending(&lines[i]);
     lines[i] = format!("{}{nested}{}", &lines[i][..start], if eol.is_empty() { "\n" } else { eol });
     lines.concat()
