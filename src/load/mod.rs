@@ -10,6 +10,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{Kind, API_VERSION, GROUP};
 
 pub mod source;
+pub mod spans;
 pub mod tree;
 
 use source::{FileId, Location, SourceSet};
