@@ -1,13 +1,6 @@
 //! What the real Rivven 0.0.22 programs need, as measured (see the README's "Rivven 0.0.22" notes):
 //! images, ports, flags, probe paths, and what each program cannot do.
 
-/// Broker image repository (the spec's `ghcr.io/hupe1980/rivven` is not published).
-pub const BROKER_IMAGE: &str = "ghcr.io/hupe1980/rivvend";
-/// Connect worker image repository.
-pub const CONNECT_IMAGE: &str = "ghcr.io/hupe1980/rivven-connect";
-/// Schema registry image repository.
-pub const REGISTRY_IMAGE: &str = "ghcr.io/hupe1980/rivven-schema";
-
 /// uid and gid of the images' `USER 65532:65532`.
 pub const IMAGE_UID: i64 = 65532;
 

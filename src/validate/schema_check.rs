@@ -25,11 +25,6 @@ impl CompiledSchema {
         Self { schema, validator }
     }
 
-    /// The schema.
-    pub fn schema(&self) -> &Value {
-        &self.schema
-    }
-
     /// Checks `instance`, which stands at `base` (a JSON pointer) in `doc`, and reports every error.
     pub fn check(&self, doc: &Document, instance: &Value, base: &str, out: &mut Vec<Diagnostic>) {
         if self.validator.is_valid(instance) {
