@@ -41,12 +41,25 @@ pub fn join(pointer: &str, token: &str) -> String {
     format!("{pointer}/{}", crate::load::tree::escape_token(token))
 }
 
-/// Field names whose values are never echoed in messages.
+/// Words that make a field name a credential's (compared without case, `_`, `-` or `.`).
+const CREDENTIAL_WORDS: [&str; 8] = ["password", "passwd", "secret", "token", "credential", "privatekey", "apikey", "authorization"];
+
+fn normalized(key: &str) -> String {
+    key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
+}
+
+/// Field names whose values are never echoed in messages (credentials, and access key ids).
 pub fn is_sensitive(pointer: &str) -> bool {
-    let last = pointer.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
-    ["password", "secret", "token", "credential", "apikey", "api_key", "privatekey", "private_key", "accesskey", "access_key"]
-        .iter()
-        .any(|word| last.contains(word))
+    let last = normalized(pointer.rsplit('/').next().unwrap_or(""));
+    CREDENTIAL_WORDS.iter().chain(&["accesskey"]).any(|word| last.contains(word))
+}
+
+/// Whether a config key names a credential (a password, secret, token, credential, private or API
+/// key), as opposed to a reference to one (`...File`, `...Path`, `...Ref`, `...Url`, ...).
+pub fn names_a_credential(key: &str) -> bool {
+    const REFERENCES: [&str; 11] = ["file", "path", "ref", "name", "url", "uri", "endpoint", "env", "id", "type", "enabled"];
+    let k = normalized(key);
+    CREDENTIAL_WORDS.iter().any(|w| k.contains(w)) && !REFERENCES.iter().any(|r| k.ends_with(r))
 }
 
 /// A short rendering of a value for messages; redacted under sensitive field names.

@@ -82,15 +82,6 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
 /// Annotation that turns the literal-secret error into a warning (for test setups).
 pub const ALLOW_LITERAL_SECRETS: &str = "rivven.hupe1980.github.io/allow-literal-secrets";
 
-/// Whether a config key names a credential (a password, secret, token, credential, private or API
-/// key), as opposed to a reference to one (`...File`, `...Path`, `...Ref`, `...Url`, ...).
-pub fn names_a_credential(key: &str) -> bool {
-    let k: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
-    const WORDS: [&str; 8] = ["password", "passwd", "secret", "token", "credential", "privatekey", "apikey", "authorization"];
-    const REFERENCES: [&str; 11] = ["file", "path", "ref", "name", "url", "uri", "endpoint", "env", "id", "type", "enabled"];
-    WORDS.iter().any(|w| k.contains(w)) && !REFERENCES.iter().any(|r| k.ends_with(r))
-}
-
 /// A credential written as a literal would land in the rendered ConfigMap: it belongs in the
 /// Secret named by `configSecretRef`, referenced as `${KEY}`.
 fn literal_secrets(ctx: &mut RuleContext<'_>, pointer: &str, value: &Value, allowed: bool) {
@@ -99,7 +90,7 @@ fn literal_secrets(ctx: &mut RuleContext<'_>, pointer: &str, value: &Value, allo
             for (key, v) in map {
                 let at = crate::validate::paths::join(pointer, key);
                 if let Value::String(text) = v {
-                    if names_a_credential(key) && !text.is_empty() && !text.contains("${") {
+                    if crate::validate::paths::names_a_credential(key) && !text.is_empty() && !text.contains("${") {
                         let message = format!("`{key}` holds a literal credential, which would be written into the rendered ConfigMap");
                         let hint = format!("put the value into the Secret named by `configSecretRef` and write `{key}: ${{KEY}}` (KEY: its key in the Secret)");
                         if allowed {
