@@ -496,7 +496,6 @@ fn topology_spread(rng: &mut Rng) -> Value {
 
 /// Pod security context overrides that keep Pod Security `restricted`.
 fn pod_security_context(rng: &mut Rng) -> Value {
-    let mut c = Map::new();
     let options: Vec<(&str, Value)> = vec![
         ("runAsUser", json!(rng.pick(&[1000, 65532, 2000, 1]))),
         ("runAsGroup", json!(rng.pick(&[1000, 3000, 65532, 0]))),
@@ -515,18 +514,12 @@ fn pod_security_context(rng: &mut Rng) -> Value {
         ("supplementalGroupsPolicy", json!(rng.pick(&["Merge", "Strict"]))),
         ("seLinuxChangePolicy", json!(rng.pick(&["MountOption", "Recursive"]))),
     ];
-    let n = 1 + rng.below(4);
-    for _ in 0..n {
-        let (k, v) = options[rng.below(options.len())].clone();
-        c.insert(k.into(), v);
-    }
-    Value::Object(c)
+    some_of(rng, options, 4)
 }
 
 /// Container security context overrides that keep Pod Security `restricted` (as a user would
 /// write them: adding a capability, dropping one more, another uid, ...).
 fn container_security_context(rng: &mut Rng) -> Value {
-    let mut c = Map::new();
     let options: Vec<(&str, Value)> = vec![
         ("runAsUser", json!(rng.pick(&[1000, 65532, 2000]))),
         ("runAsGroup", json!(rng.pick(&[1000, 3000]))),
@@ -551,8 +544,13 @@ fn container_security_context(rng: &mut Rng) -> Value {
         ("procMount", json!("Default")),
         ("seLinuxOptions", json!({ "type": "container_t" })),
     ];
-    let n = 1 + rng.below(3);
-    for _ in 0..n {
+    some_of(rng, options, 3)
+}
+
+/// A mapping of 1 to `most` entries picked from `options` (a later pick of the same key wins).
+fn some_of(rng: &mut Rng, options: Vec<(&str, Value)>, most: usize) -> Value {
+    let mut c = Map::new();
+    for _ in 0..1 + rng.below(most) {
         let (k, v) = options[rng.below(options.len())].clone();
         c.insert(k.into(), v);
     }

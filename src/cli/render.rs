@@ -48,18 +48,11 @@ pub fn run(args: &RenderArgs) -> u8 {
         }
         "standard output".to_owned()
     } else {
-        let written = output::DirWriter::begin(&args.output, args.clean).and_then(|mut writer| {
-            let result = render::render_each(&validated, &mut |object| {
+        let written = output::write_dir_each(&args.output, args.clean, |add| {
+            render::render_each(&validated, &mut |object| {
                 count(&object);
-                writer.add(&object)
-            });
-            match result {
-                Ok(()) => writer.finish(),
-                Err(e) => {
-                    writer.abort();
-                    Err(e)
-                }
-            }
+                add(&object)
+            })
         });
         match written {
             Ok(s) => {

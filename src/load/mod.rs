@@ -46,6 +46,15 @@ impl Document {
         self.spans.nearest(pointer).map(|span| Location { file: self.file, bytes: span.value })
     }
 
+    /// Where a finding about `pointer` points: a whole mapping or list at its key (its value starts
+    /// at its first child), anything else at its value.
+    pub fn finding_location(&self, pointer: &str) -> Option<Location> {
+        match self.value.pointer(pointer) {
+            Some(Value::Object(_) | Value::Array(_)) => self.key_location(pointer),
+            _ => self.value_location(pointer),
+        }
+    }
+
     /// Location of the key at `pointer` (falling back to the value, then to ancestors).
     pub fn key_location(&self, pointer: &str) -> Option<Location> {
         let span = self.spans.nearest(pointer)?;

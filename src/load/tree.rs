@@ -375,37 +375,30 @@ impl<'a> Builder<'a> {
         }
         let pointer = std::mem::take(&mut self.pointer);
         self.pointer = pointer[..parent_len.min(pointer.len())].to_owned();
-        let mut duplicate = None;
-        let mut merge_source = None;
+        let mut failure = None;
         match self.stack.last_mut().map(|f| &mut f.container) {
             Some(Container::Seq(items)) => items.push(value),
             Some(Container::Map { map, key, merges }) => {
                 let Some((name, key_span, merge)) = key.take() else { return };
                 if merge {
-                    merge_source = Some(key_span.clone());
+                    let mappings = match &value {
+                        Value::Object(_) => true,
+                        Value::Array(items) => items.iter().all(Value::is_object),
+                        _ => false,
+                    };
+                    if !mappings {
+                        let message = "a merge key `<<` takes a mapping (usually an alias like `*defaults`) or a list of them".to_owned();
+                        failure = Some(("load/yaml-value", message, key_span.start..bytes.end.max(key_span.end)));
+                    }
                     merges.push((value, pointer));
                 } else if map.insert(name.clone(), value).is_some() {
-                    duplicate = Some((name, key_span));
+                    failure = Some(("load/yaml-syntax", format!("invalid YAML: duplicated key `{name}` in mapping"), key_span));
                 }
             }
             None => {}
         }
-        if let Some((name, key_span)) = duplicate {
-            self.fail_with("load/yaml-syntax", format!("invalid YAML: duplicated key `{name}` in mapping"), key_span);
-        }
-        if let Some(key_span) = merge_source {
-            let last = self.stack.last().and_then(|f| match &f.container {
-                Container::Map { merges, .. } => merges.last().map(|(v, _)| v),
-                Container::Seq(_) => None,
-            });
-            let valid = match last {
-                Some(Value::Object(_)) => true,
-                Some(Value::Array(items)) => items.iter().all(Value::is_object),
-                _ => false,
-            };
-            if !valid {
-                self.fail("a merge key `<<` takes a mapping (usually an alias like `*defaults`) or a list of them", key_span.start..bytes.end.max(key_span.end));
-            }
+        if let Some((rule, message, span)) = failure {
+            self.fail_with(rule, message, span);
         }
     }
 

@@ -56,14 +56,20 @@ pub struct WriteSummary {
 
 /// Writes one file per object (see [`DirWriter`]).
 pub fn write_dir(dir: &Path, rendered: &Rendered, clean: bool) -> io::Result<WriteSummary> {
+    write_dir_each(dir, clean, |add| rendered.objects.iter().try_for_each(add))
+}
+
+/// Writes the objects `produce` hands to `add`, one file each, as they come; on any error nothing is
+/// left behind (see [`DirWriter`]).
+pub fn write_dir_each(dir: &Path, clean: bool, produce: impl FnOnce(&mut dyn FnMut(&RenderedObject) -> io::Result<()>) -> io::Result<()>) -> io::Result<WriteSummary> {
     let mut writer = DirWriter::begin(dir, clean)?;
-    for object in &rendered.objects {
-        if let Err(e) = writer.add(object) {
+    match produce(&mut |object| writer.add(object)) {
+        Ok(()) => writer.finish(),
+        Err(e) => {
             writer.abort();
-            return Err(e);
+            Err(e)
         }
     }
-    writer.finish()
 }
 
 /// Writes one file per object as objects arrive, holding only their names. A new directory appears

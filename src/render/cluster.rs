@@ -134,10 +134,7 @@ fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
 /// brokers on the cluster port, and the companion, monitoring and the brokers on the HTTP API port.
 fn network_policy(cluster: &RivvenCluster, owner: &Owner<'_>) -> k8s_openapi::api::networking::v1::NetworkPolicy {
     let brokers = k8s_openapi::api::networking::v1::NetworkPolicyPeer { pod_selector: Some(owner.selector()), ..Default::default() };
-    let rivven_clients = vec![
-        common::pods_anywhere(&[("app.kubernetes.io/name", "rivven-connect"), ("app.kubernetes.io/part-of", "rivven")]),
-        common::pods_anywhere(&[("app.kubernetes.io/name", "rivven-schema"), ("app.kubernetes.io/part-of", "rivven")]),
-    ];
+    let rivven_clients = vec![common::rivven_pods("rivven-connect"), common::rivven_pods("rivven-schema")];
     let mut rules = vec![common::IngressRule { ports: vec![BROKER_CLIENT_PORT], from: common::client_sources(&cluster.spec.network_policy.allow_from, rivven_clients) }];
     if cluster.spec.replicas > 1 {
         rules.push(common::IngressRule { ports: vec![BROKER_CLUSTER_PORT], from: Some(vec![brokers.clone()]) });

@@ -266,6 +266,11 @@ pub fn pods_anywhere(labels: &[(&str, &str)]) -> NetworkPolicyPeer {
     }
 }
 
+/// Pods of a Rivven program (`rivven-connect`, `rivven-schema`) in any namespace.
+pub fn rivven_pods(app: &str) -> NetworkPolicyPeer {
+    pods_anywhere(&[("app.kubernetes.io/name", app), ("app.kubernetes.io/part-of", "rivven")])
+}
+
 /// The rivven-render companion (it reads broker health and applies plans) and Prometheus.
 pub fn operations_peers() -> Vec<NetworkPolicyPeer> {
     vec![pods_anywhere(&[("app.kubernetes.io/name", "rivven-render")]), pods_anywhere(&[("app.kubernetes.io/name", "prometheus")])]

@@ -27,7 +27,7 @@ pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
         RenderedObject::new(&deployment(registry, &owner)),
     ];
     if registry.spec.network_policy.enabled {
-        let workers = vec![common::pods_anywhere(&[("app.kubernetes.io/name", "rivven-connect"), ("app.kubernetes.io/part-of", "rivven")])];
+        let workers = vec![common::rivven_pods("rivven-connect")];
         let mut rules = vec![common::IngressRule { ports: vec![i32::from(registry.spec.server.port)], from: common::client_sources(&registry.spec.network_policy.allow_from, workers) }];
         if let Some(from) = &mut rules[0].from {
             from.extend(common::operations_peers());

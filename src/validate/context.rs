@@ -15,13 +15,8 @@ pub struct RuleContext<'a> {
 impl<'a> RuleContext<'a> {
     /// Reports at the value of `pointer`.
     pub fn report(&mut self, severity: Severity, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
-        // A rule about a whole mapping or list points at its key: its value starts at its first child.
-        let location = match self.doc.value.pointer(pointer) {
-            Some(serde_json::Value::Object(_) | serde_json::Value::Array(_)) => self.doc.key_location(pointer),
-            _ => self.doc.value_location(pointer),
-        };
         let d = Diagnostic::new(severity, rule, message)
-            .at(location)
+            .at(self.doc.finding_location(pointer))
             .path(paths::display(&self.doc.value, pointer))
             .resource(Some(self.doc.display_name()));
         self.out.push(d);

@@ -228,6 +228,14 @@ enum Owner<'a> {
     TopicPlan(Ns<'a>, &'a str),
 }
 
+impl<'a> Owner<'a> {
+    fn namespace(self) -> Ns<'a> {
+        match self {
+            Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
+        }
+    }
+}
+
 /// Two resources whose rendered objects share apiVersion, kind, namespace and name: one would
 /// silently replace the other at apply time. Reported at both, each naming the other.
 fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) {
@@ -257,16 +265,11 @@ fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
     let mut pairs: Vec<((usize, Owner<'_>), (usize, Owner<'_>), Vec<String>)> = Vec::new();
     let mut pair_index: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, &(owner, doc)) in owners.iter().enumerate() {
-        let ns = match owner {
-            Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
-        };
+        let ns = owner.namespace();
         for object in objects_of(owner) {
             let j = *first.entry(object_hash(&object, ns)).or_insert(i);
             let (other, other_doc) = owners[j];
-            let other_ns = match other {
-                Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
-            };
-            if other == owner || other_ns != ns || !objects_of(other).contains(&object) {
+            if other == owner || other.namespace() != ns || !objects_of(other).contains(&object) {
                 continue; // itself, the same topic plan, or a hash collision only
             }
             let what = format!("{} `{}`", object.kind, object.name);
@@ -280,9 +283,7 @@ fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
         }
     }
     for ((doc_a, a), (doc_b, b), objects) in pairs {
-        let ns = match a {
-            Owner::Resource(_, ns, _) | Owner::TopicPlan(ns, _) => ns,
-        };
+        let ns = a.namespace();
         let shown = if objects.len() > 2 { format!("{} and {} more", objects[..2].join(", "), objects.len() - 2) } else { objects.join(" and ") };
         for (doc, other) in [(doc_a, b), (doc_b, a)] {
             let mut ctx = Ctx { doc: &docs[doc], out };

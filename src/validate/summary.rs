@@ -27,14 +27,6 @@ pub struct DocSummary {
     source_rfs: Vec<(usize, Option<Location>)>,
 }
 
-/// Where a rule about `pointer` points: a whole mapping or list by its key, as `RuleContext` does.
-fn locate(doc: &Document, pointer: &str) -> Option<Location> {
-    match doc.value.pointer(pointer) {
-        Some(Value::Object(_) | Value::Array(_)) => doc.key_location(pointer),
-        _ => doc.value_location(pointer),
-    }
-}
-
 const SOURCE_RF: (&str, &str) = ("/spec/sources/", "/topicConfig/replicationFactor");
 
 impl DocSummary {
@@ -44,14 +36,14 @@ impl DocSummary {
         let source_rfs = (0..sources.len())
             .map(|i| (i, format!("{}{i}{}", SOURCE_RF.0, SOURCE_RF.1)))
             .filter(|(_, p)| doc.value.pointer(p).is_some())
-            .map(|(i, p)| (i, locate(doc, &p)))
+            .map(|(i, p)| (i, doc.finding_location(&p)))
             .collect();
         Self {
             file: doc.file,
             index_in_file: doc.index_in_file,
             kind: doc.kind,
             display_name: doc.display_name(),
-            fields: REPORTED_FIELDS.map(|p| locate(doc, p)),
+            fields: REPORTED_FIELDS.map(|p| doc.finding_location(p)),
             source_rfs,
         }
     }

@@ -15,7 +15,7 @@ pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
     common::tls(ctx, &spec.tls, "the brokers");
     broker_config(ctx, &spec.config, spec.replicas);
 
-    if k8s::quantity(&spec.storage.size).is_ok_and(|v| v <= 0.0) || k8s::quantity(&spec.storage.size).is_err() {
+    if !matches!(k8s::quantity(&spec.storage.size), Ok(v) if v > 0.0) {
         ctx.error("cluster/storage-size", "/spec/storage/size", format!("`{}` is not a positive Kubernetes quantity", spec.storage.size))
             .with_hint("write e.g. `10Gi`");
     }

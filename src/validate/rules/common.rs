@@ -49,8 +49,7 @@ pub fn namespace(ctx: &mut RuleContext<'_>, pointer: &str, ns: &str) {
 
 /// The resource's name must yield valid names for every object rendered from it.
 fn object_names(ctx: &mut RuleContext<'_>, kind: Kind, name: &str, pointer: &str) {
-    if let Err(why) = k8s::dns1035_label(name).and_then(|()| if name.len() > 63 { Err(String::new()) } else { Ok(()) }) {
-        let why = if name.len() > 63 { format!("is {} characters long", name.len()) } else { why };
+    if let Err(why) = k8s::dns1035_label(name) {
         ctx.error("name/dns-label", pointer, format!("`{}` cannot name the rendered objects: it {why}", short(name)))
             .with_hint("use lower-case letters, digits and `-`, starting with a letter and not ending with `-`");
         return;
