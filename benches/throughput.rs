@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rivven_render::diagnostics::Diagnostics;
+use rivven_render::compile::{compile, Compilation, CompileOptions, Input};
 use rivven_render::load::{load_text, Loaded};
 
 const DOCUMENTS: usize = 10_000;
@@ -61,26 +62,22 @@ fn load(text: String) -> (Loaded, Diagnostics) {
     (loaded, diagnostics)
 }
 
-/// As the CLI does: each document parsed, checked and dropped in turn.
-fn validate_streaming(text: String, keep_resources: bool) -> (rivven_render::load::source::SourceSet, Diagnostics, rivven_render::validate::Validated) {
-    let mut diagnostics = Diagnostics::default();
-    let mut sources = rivven_render::load::source::SourceSet::default();
-    let mut validator = if keep_resources { rivven_render::validate::Validator::default() } else { rivven_render::validate::Validator::facts_only() };
-    let mut count = 0;
-    rivven_render::load::load_text_each(&mut sources, &mut count, "bench.yaml".into(), text, Default::default(), &mut diagnostics, &mut |doc| validator.check(&doc));
-    let validated = validator.finish(&mut diagnostics);
-    (sources, diagnostics, validated)
+/// As the CLI does, through the compile core: each document parsed, checked and dropped in turn.
+fn compile_text(text: String, validate_only: bool) -> Compilation {
+    let options = CompileOptions { validate_only, ..CompileOptions::default() };
+    compile(&[Input::Text { name: "bench.yaml".into(), text }], &options).expect("bench input fits")
 }
 
 /// Renders as `rivven-render render -o -` does: objects written one resource at a time.
-fn render_streaming(validated: &rivven_render::validate::Validated) -> (usize, usize) {
+fn render_streaming(compilation: &Compilation) -> (usize, usize) {
     let mut sink = CountingSink(0);
     let mut objects = 0;
-    rivven_render::render::render_each(validated, &mut |object| {
-        objects += 1;
-        rivven_render::output::write_object(&object, &mut sink)
-    })
-    .unwrap();
+    compilation
+        .render_each(&mut |object| {
+            objects += 1;
+            rivven_render::output::write_object(&object, &mut sink)
+        })
+        .unwrap();
     (objects, sink.0)
 }
 
@@ -90,28 +87,28 @@ fn phase(name: &str) {
     let start = Instant::now();
     let (items, bytes) = match name {
         "validate" => {
-            let (_, diagnostics, _) = validate_streaming(text, false);
-            assert!(!diagnostics.has_errors(), "bench input must be valid");
+            let compilation = compile_text(text, true);
+            assert!(!compilation.diagnostics.has_errors(), "bench input must be valid");
             (DOCUMENTS, 0)
         }
         "render" => {
-            let (_, diagnostics, validated) = validate_streaming(text, true);
-            assert!(!diagnostics.has_errors());
-            render_streaming(&validated)
+            let compilation = compile_text(text, false);
+            assert!(compilation.renderable());
+            render_streaming(&compilation)
         }
         "findings-human" | "findings-short" => {
             let format = if name == "findings-human" { rivven_render::cli::Format::Human } else { rivven_render::cli::Format::Short };
-            let (sources, diagnostics, _) = validate_streaming(text, false);
-            let printed = rivven_render::cli::format_diagnostics(&diagnostics, &sources, format, false, false);
-            (diagnostics.len(), printed.len())
+            let compilation = compile_text(text, true);
+            let printed = rivven_render::cli::format_diagnostics(&compilation.diagnostics, &compilation.sources, format, false, false);
+            (compilation.diagnostics.len(), printed.len())
         }
         "memory" | "memory-validate" => {
             let copies: usize = std::env::var("MEMORY_COPIES").unwrap().parse().unwrap();
             let text = (0..copies).map(|c| input(DOCUMENTS).replace("metadata:\n  name: ", &format!("metadata:\n  name: m{c}-"))).collect::<String>();
             let size = text.len();
-            let (_, diagnostics, validated) = validate_streaming(text, name == "memory");
-            assert!(!diagnostics.has_errors(), "memory input must be valid");
-            let (objects, _) = if name == "memory" { render_streaming(&validated) } else { (0, 0) };
+            let compilation = compile_text(text, name != "memory");
+            assert!(!compilation.diagnostics.has_errors(), "memory input must be valid");
+            let (objects, _) = if name == "memory" { render_streaming(&compilation) } else { (0, 0) };
             (objects, size)
         }
         "baseline" => {
@@ -121,7 +118,7 @@ fn phase(name: &str) {
             let mut i = 0;
             while out.len() < target {
                 out.push_str("---\n");
-                out.push_str(&rivven_render::output::yaml::to_string(&loaded.documents[i % loaded.documents.len()].value));
+                out.push_str(&rivven_render::yaml::to_string(&loaded.documents[i % loaded.documents.len()].value));
                 i += 1;
             }
             (loaded.documents.len(), out.len())

@@ -3,6 +3,7 @@
 //! The pipeline: [`load`] (files, YAML with source spans) -> [`validate`] (schemas and rules, pure)
 //! -> [`render`] (pure builders per kind) -> [`output`] (directory, stream).
 pub mod cli;
+pub mod compile;
 pub mod diagnostics;
 pub mod load;
 pub mod model;
@@ -10,4 +11,6 @@ pub mod output;
 pub mod render;
 pub mod rivven;
 pub mod schema;
+pub mod source;
 pub mod validate;
+pub mod yaml;

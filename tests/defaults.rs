@@ -85,16 +85,12 @@ fn schema_defaults_agree_with_serde_and_rust_defaults() {
 fn minimal_documents_pass_validation_without_errors() {
     for file in ["cluster", "connect", "topic", "schema-registry"] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/minimal/{file}.yaml"));
-        let mut diagnostics = rivven_render::diagnostics::Diagnostics::default();
-        let loaded = rivven_render::load::load(&[path], Default::default(), &mut diagnostics).unwrap();
-        rivven_render::validate::validate(&loaded, &mut diagnostics);
+        let compilation = rivven_render::compile::compile(&[rivven_render::compile::Input::Path(path)], &Default::default()).unwrap();
+        let diagnostics = &compilation.diagnostics;
         assert!(!diagnostics.has_errors(), "{file}: {:?}", diagnostics.iter().collect::<Vec<_>>());
     }
     // A cluster with nothing but a name (every spec field defaulted) is valid too.
-    let mut diagnostics = rivven_render::diagnostics::Diagnostics::default();
-    let mut loaded = rivven_render::load::Loaded::default();
     let text = "apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenCluster\nmetadata:\n  name: bare\nspec: {}\n";
-    rivven_render::load::load_text(&mut loaded, "bare.yaml".into(), text.into(), Default::default(), &mut diagnostics);
-    rivven_render::validate::validate(&loaded, &mut diagnostics);
+    let diagnostics = rivven_render::compile::compile_texts(&[("bare.yaml", text)], &Default::default()).unwrap().diagnostics;
     assert!(!diagnostics.has_errors(), "{:?}", diagnostics.iter().collect::<Vec<_>>());
 }

@@ -16,10 +16,10 @@
 //! several shuffled orders, and twice in a row, gives byte-identical streams.
 use std::path::{Path, PathBuf};
 
+use rivven_render::compile::{compile, CompileOptions, Input};
 use rivven_render::diagnostics::{Diagnostics, Severity};
-use rivven_render::load::{self, LoadOptions};
-use rivven_render::render::{self, Rendered};
-use rivven_render::{output, validate};
+use rivven_render::output;
+use rivven_render::render::Rendered;
 use serde_json::Value;
 
 const SOURCE_ANNOTATION: &str = "rivven.hupe1980.github.io/source";
@@ -44,13 +44,13 @@ fn example_files() -> Vec<PathBuf> {
 
 /// Loads, validates and renders the files in the given order; `None` when any error was found.
 fn render_files(files: &[PathBuf]) -> (Option<Rendered>, Diagnostics) {
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(files, LoadOptions::default(), &mut diagnostics).expect("inputs are readable");
-    let validated = validate::validate(&loaded, &mut diagnostics);
-    if diagnostics.has_errors() || validated.is_empty() {
-        return (None, diagnostics);
+    let inputs: Vec<Input> = files.iter().map(|f| Input::Path(f.clone())).collect();
+    let compilation = compile(&inputs, &CompileOptions::default()).expect("inputs are readable");
+    if !compilation.renderable() || compilation.validated.is_empty() {
+        return (None, compilation.diagnostics);
     }
-    (Some(render::render(&validated)), diagnostics)
+    let objects = compilation.objects();
+    (Some(Rendered { objects }), compilation.diagnostics)
 }
 
 fn errors(diagnostics: &Diagnostics) -> Vec<String> {
@@ -59,9 +59,8 @@ fn errors(diagnostics: &Diagnostics) -> Vec<String> {
 
 /// `Kind/namespace/name` of every Rivven resource in a file (as the source annotation spells it).
 fn resources_of(file: &Path) -> Vec<String> {
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(&[file.to_path_buf()], LoadOptions::default(), &mut diagnostics).unwrap();
-    loaded.documents.iter().map(|d| d.display_name()).collect()
+    let compilation = compile(&[Input::Path(file.to_path_buf())], &CompileOptions::default()).unwrap();
+    compilation.validated.references().map(ToString::to_string).collect()
 }
 
 /// The stream an example's golden file holds.

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use rivven_render::diagnostics::{Diagnostic, Diagnostics, Severity};
-use rivven_render::load::{self, LoadOptions, Loaded};
-use rivven_render::validate;
+use rivven_render::compile::{compile, CompileOptions, Input};
+use rivven_render::source::SourceSet;
 
 const MIN_CASES: usize = 45;
 
@@ -103,11 +103,11 @@ fn parse_expect(name: &str, text: &str) -> Expect {
 }
 
 /// What a diagnostic looks like in the header's terms (hint: the full hint, if any).
-fn actual(d: &Diagnostic, loaded: &Loaded) -> Expect {
+fn actual(d: &Diagnostic, sources: &SourceSet) -> Expect {
     Expect {
         severity: d.severity.to_string(),
         rule: d.rule.to_owned(),
-        position: d.position(&loaded.sources).map(|(_, l, c)| (l, c)),
+        position: d.position(sources).map(|(_, l, c)| (l, c)),
         path: d.path.clone(),
         hint: d.hint.clone(),
     }
@@ -118,17 +118,22 @@ fn same_place(a: &Expect, b: &Expect) -> bool {
 }
 
 /// Loads and validates `paths` in-process, the way `rivven-render validate` does.
-fn check(paths: &[PathBuf], strict: bool) -> (Loaded, Diagnostics) {
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(paths, LoadOptions { strict }, &mut diagnostics).expect("the corpus files are readable");
-    validate::validate(&loaded, &mut diagnostics);
-    (loaded, diagnostics)
+fn check(paths: &[PathBuf], strict: bool) -> (Checked, Diagnostics) {
+    let inputs: Vec<Input> = paths.iter().map(|p| Input::Path(p.clone())).collect();
+    let compilation = compile(&inputs, &CompileOptions { strict, validate_only: true, ..CompileOptions::default() }).expect("the corpus files are readable");
+    (Checked { sources: compilation.sources, documents: compilation.documents }, compilation.diagnostics)
 }
 
-fn describe(diagnostics: &Diagnostics, loaded: &Loaded) -> String {
+/// What a compilation left of the input: its files and the number of Rivven documents.
+struct Checked {
+    sources: SourceSet,
+    documents: usize,
+}
+
+fn describe(diagnostics: &Diagnostics, loaded: &Checked) -> String {
     let mut out = String::new();
     for d in diagnostics.sorted(&loaded.sources) {
-        let a = actual(d, loaded);
+        let a = actual(d, &loaded.sources);
         let at = a.position.map_or("-".to_owned(), |(l, c)| format!("{l}:{c}"));
         let _ = writeln!(out, "    # expect: {} {} at {at} {}", a.severity, a.rule, a.path);
         let _ = writeln!(out, "        message: {}", d.message);
@@ -143,8 +148,8 @@ fn describe(diagnostics: &Diagnostics, loaded: &Loaded) -> String {
 }
 
 /// Compares one case; returns the failure report, if any.
-fn compare(name: &str, header: &Header, loaded: &Loaded, diagnostics: &Diagnostics) -> Option<String> {
-    let found: Vec<Expect> = diagnostics.sorted(&loaded.sources).into_iter().map(|d| actual(d, loaded)).collect();
+fn compare(name: &str, header: &Header, loaded: &Checked, diagnostics: &Diagnostics) -> Option<String> {
+    let found: Vec<Expect> = diagnostics.sorted(&loaded.sources).into_iter().map(|d| actual(d, &loaded.sources)).collect();
     let mut problems = Vec::new();
     let mut unmatched: Vec<Option<&Expect>> = found.iter().map(Some).collect();
     for expect in &header.expects {
@@ -224,7 +229,8 @@ fn corpus_names_are_distinct_and_descriptive() {
     }
 }
 
-/// A zero-byte file (the corpus's `empty-file.yaml` holds its header comment).
+/// A zero-byte file (the corpus's `empty-file.yaml` holds its header comment): a warning at the
+/// file, and the run fails as holding no resource.
 #[test]
 fn zero_byte_file_is_a_warning() {
     let dir = scratch("zero-byte");
@@ -232,7 +238,8 @@ fn zero_byte_file_is_a_warning() {
     std::fs::write(&path, "").unwrap();
     let (loaded, diagnostics) = check(std::slice::from_ref(&path), false);
     let found: Vec<_> = diagnostics.iter().map(|d| (d.severity, d.rule, d.position(&loaded.sources).map(|(_, l, c)| (l, c)))).collect();
-    assert_eq!(found, vec![(Severity::Warning, "load/empty-file", Some((1, 1)))], "{}", describe(&diagnostics, &loaded));
+    let want = vec![(Severity::Warning, "load/empty-file", Some((1, 1))), (Severity::Error, "load/no-resources", None)];
+    assert_eq!(found, want, "{}", describe(&diagnostics, &loaded));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +276,7 @@ fn ten_megabyte_input_reports_its_one_error_at_its_line() {
     let path = dir.join("big.yaml");
     std::fs::write(&path, &text).unwrap();
     let (loaded, diagnostics) = check(std::slice::from_ref(&path), false);
-    assert_eq!(loaded.documents.len(), TOPICS + 1);
+    assert_eq!(loaded.documents, TOPICS + 1);
     let found: Vec<_> = diagnostics
         .iter()
         .filter(|d| d.severity != Severity::Note)
@@ -295,6 +302,7 @@ fn scratch(name: &str) -> PathBuf {
 
 struct Run {
     code: i32,
+    stdout: String,
     stderr: String,
 }
 
@@ -306,14 +314,22 @@ fn run(args: &[&str], stdin: Option<&str>) -> Run {
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    Run { code: out.status.code().expect("exited, not killed"), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+    Run {
+        code: out.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// `(file, line, column, severity, rule)` of a `--format json` run.
-fn json_findings(stderr: &str) -> Vec<(String, usize, usize, String, String)> {
-    let end = stderr.rfind(']').unwrap_or_else(|| panic!("no JSON array in:\n{stderr}"));
-    let items: Vec<serde_json::Value> = serde_json::from_str(&stderr[..=end]).unwrap_or_else(|e| panic!("{e}:\n{stderr}"));
-    items
+/// (file, line, column, severity, rule) of every finding of a JSON report (`validate --format json`
+/// prints it alone on standard output).
+fn json_findings(stdout: &str) -> Vec<(String, usize, usize, String, String)> {
+    let report: serde_json::Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}:\n{stdout}"));
+    assert_eq!(report["version"], 1, "the JSON report is version 1");
+    report["diagnostics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no diagnostics array in:\n{stdout}"))
         .iter()
         .map(|d| {
             let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
@@ -376,7 +392,7 @@ fn one_run_over_the_corpus_directory_reports_every_file() {
     let r = run(&["validate", dir.to_str().unwrap(), "--format", "json"], None);
     // The corpus holds a document past a limit (`load/limit`): the run exits 2, after reporting everything.
     assert_eq!(r.code, 2, "{}", r.stderr);
-    let findings = json_findings(&r.stderr);
+    let findings = json_findings(&r.stdout);
     let mut missing = Vec::new();
     for path in corpus_files() {
         let name = case_name(&path);
@@ -385,7 +401,8 @@ fn one_run_over_the_corpus_directory_reports_every_file() {
         if header.strict || header.expects.iter().any(|e| e.rule.starts_with("ref/") || e.rule.ends_with("collision")) {
             continue;
         }
-        for e in header.expects.iter().filter(|e| e.severity == "error") {
+        // A run without resources is a finding of the run, not of a file.
+        for e in header.expects.iter().filter(|e| e.severity == "error" && e.rule != "load/no-resources") {
             let (line, column) = e.position.unwrap_or((0, 0));
             let hit = findings.iter().any(|(file, l, c, s, rule)| file.ends_with(&name) && *l == line && *c == column && s == "error" && *rule == e.rule);
             if !hit {
@@ -406,7 +423,7 @@ fn one_run_over_several_invalid_files_reports_all_of_them() {
     std::fs::write(dir.join("ignored.txt"), "not yaml: [").unwrap();
     let r = run(&["validate", dir.to_str().unwrap(), "--format", "json"], None);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let mut errors: Vec<_> = json_findings(&r.stderr)
+    let mut errors: Vec<_> = json_findings(&r.stdout)
         .into_iter()
         .filter(|f| f.3 == "error")
         .map(|(file, l, c, _, rule)| (Path::new(&file).file_name().unwrap().to_string_lossy().into_owned(), l, c, rule))
@@ -429,13 +446,13 @@ fn strict_turns_the_foreign_document_note_into_an_error() {
 
     let lax = run(&["validate", p, "--format", "json"], None);
     assert_eq!(lax.code, 0, "{}", lax.stderr);
-    let found = json_findings(&lax.stderr);
+    let found = json_findings(&lax.stdout);
     assert!(found.iter().any(|f| f.1 == 9 && f.2 == 1 && f.3 == "note" && f.4 == "load/foreign-kind"), "{}", lax.stderr);
     assert!(!found.iter().any(|f| f.3 == "error"), "{}", lax.stderr);
 
     let strict = run(&["validate", p, "--format", "json", "--strict"], None);
     assert_eq!(strict.code, 1, "{}", strict.stderr);
-    let found = json_findings(&strict.stderr);
+    let found = json_findings(&strict.stdout);
     assert!(found.iter().any(|f| f.1 == 9 && f.2 == 1 && f.3 == "error" && f.4 == "load/foreign-kind"), "{}", strict.stderr);
 }
 

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rivven_render::diagnostics::Diagnostics;
-use rivven_render::load::{self, LoadOptions};
+use rivven_render::compile::{compile, CompileOptions, Input};
 use rivven_render::output::{self, MANIFEST_FILE};
-use rivven_render::{render, validate};
+use rivven_render::render;
 use saphyr::{LoadableYamlNode, Yaml};
 
 fn root() -> PathBuf {
@@ -68,12 +67,10 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// What the library renders for the inputs: file name -> text.
 fn expected_files(inputs: &[&Path]) -> BTreeMap<String, Vec<u8>> {
-    let paths: Vec<PathBuf> = inputs.iter().map(|p| p.to_path_buf()).collect();
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(&paths, LoadOptions::default(), &mut diagnostics).unwrap();
-    let rendered = render::render(&validate::validate(&loaded, &mut diagnostics));
-    assert!(!diagnostics.has_errors());
-    rendered.objects.iter().map(|o| (output::file_name(o), output::yaml::to_string(&o.value).into_bytes())).collect()
+    let paths: Vec<Input> = inputs.iter().map(|p| Input::Path(p.to_path_buf())).collect();
+    let compilation = compile(&paths, &CompileOptions::default()).unwrap();
+    assert!(compilation.renderable());
+    compilation.objects().iter().map(|o| (output::file_name(o), rivven_render::yaml::to_string(&o.value).into_bytes())).collect()
 }
 
 fn invalid_input(dir: &TempPath) -> PathBuf {
@@ -197,9 +194,8 @@ fn dash_streams_only_manifests_to_stdout_and_the_summary_to_stderr() {
     let out = run(&[&examples, Path::new("-o"), Path::new("-")]);
     assert_exit(&out, 0);
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(std::slice::from_ref(&examples), LoadOptions::default(), &mut diagnostics).unwrap();
-    let rendered = render::render(&validate::validate(&loaded, &mut diagnostics));
+    let compilation = compile(&[Input::Path(examples.clone())], &CompileOptions::default()).unwrap();
+    let rendered = render::Rendered { objects: compilation.objects() };
     assert_eq!(text, output::stream(&rendered), "stdout is exactly the stream");
     let docs = Yaml::load_from_str(&text).expect("stdout is a YAML stream");
     assert_eq!(docs.len(), rendered.objects.len());

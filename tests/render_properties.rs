@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use rivven_render::diagnostics::{Diagnostics, Severity};
-use rivven_render::load::{self, LoadOptions, Loaded};
+use rivven_render::compile::{compile, compile_texts, Compilation, CompileOptions, Input};
+use rivven_render::diagnostics::Severity;
+use rivven_render::output;
 use rivven_render::render::{self, RenderedObject};
-use rivven_render::{output, validate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -27,25 +27,42 @@ fn input_sets() -> Vec<PathBuf> {
     ["examples", "tests/fixtures/render/maximal", "tests/fixtures/render/yaml11"].iter().map(|p| root().join(p)).collect()
 }
 
-fn render_loaded(loaded: &Loaded, mut diagnostics: Diagnostics, what: &str) -> Vec<RenderedObject> {
-    let validated = validate::validate(loaded, &mut diagnostics);
-    let errors: Vec<_> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+fn render_compiled(compilation: &Compilation, what: &str) -> Vec<RenderedObject> {
+    let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
     assert!(errors.is_empty(), "{what} has errors: {errors:#?}");
-    render::render(&validated).objects
+    compilation.objects()
 }
 
-fn render_path(path: &PathBuf) -> (Loaded, Vec<RenderedObject>) {
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(std::slice::from_ref(path), LoadOptions::default(), &mut diagnostics).unwrap();
-    let objects = render_loaded(&loaded, diagnostics, &path.display().to_string());
-    (loaded, objects)
+/// The typed resources of a run, as JSON (defaults filled in), and the objects rendered from them.
+fn render_path(path: &PathBuf) -> (Vec<Value>, Vec<RenderedObject>) {
+    let compilation = compile(&[Input::Path(path.clone())], &CompileOptions::default()).unwrap();
+    let objects = render_compiled(&compilation, &path.display().to_string());
+    let v = &compilation.validated;
+    let json = |r: &dyn erased::Json| r.to_json();
+    let mut documents: Vec<Value> = Vec::new();
+    documents.extend(v.clusters.iter().map(|t| json(&t.resource)));
+    documents.extend(v.connects.iter().map(|t| json(&t.resource)));
+    documents.extend(v.topics.iter().map(|t| json(&t.resource)));
+    documents.extend(v.registries.iter().map(|t| json(&t.resource)));
+    (documents, objects)
+}
+
+mod erased {
+    /// A typed resource as JSON.
+    pub trait Json {
+        fn to_json(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("resources serialize")
+        }
+    }
 }
 
 fn render_text(text: &str) -> Vec<RenderedObject> {
-    let mut diagnostics = Diagnostics::default();
-    let mut loaded = Loaded::default();
-    load::load_text(&mut loaded, "inline.yaml".into(), text.to_owned(), LoadOptions::default(), &mut diagnostics);
-    render_loaded(&loaded, diagnostics, "inline input")
+    let compilation = compile_texts(&[("inline.yaml", text)], &CompileOptions::default()).unwrap();
+    render_compiled(&compilation, "inline input")
 }
 
 /// Every object of every input set.
@@ -360,8 +377,7 @@ fn no_secret_value_is_ever_rendered_and_secrets_are_references() {
         assert!(objects.iter().all(|o| o.kind != "Secret"), "{}: no Secret is ever rendered", path.display());
         let text = output::stream(&render::Rendered { objects: objects.clone() });
         everything.push_str(&text);
-        for doc in &loaded.documents {
-            let v = &doc.value;
+        for v in &loaded {
             let ns = v["metadata"]["namespace"].as_str().map(str::to_owned);
             let name = v["metadata"]["name"].as_str().unwrap();
             match v["kind"].as_str().unwrap() {

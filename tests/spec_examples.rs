@@ -2,8 +2,8 @@
 //! extracted from the document itself, validates with no errors, and `examples/` holds each of them.
 use std::path::{Path, PathBuf};
 
-use rivven_render::diagnostics::{Diagnostics, Severity};
-use rivven_render::load::{load_text, Loaded};
+use rivven_render::diagnostics::Severity;
+use rivven_render::compile::compile_texts;
 
 fn spec_path() -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/rivven-operator-README.md");
@@ -44,11 +44,10 @@ fn every_spec_example_validates_without_errors() {
     let blocks = yaml_blocks();
     assert_eq!(blocks.len(), 9, "the spec's YAML examples changed; review this test");
     for (i, block) in blocks.iter().enumerate() {
-        let mut diagnostics = Diagnostics::default();
-        let mut loaded = Loaded::default();
-        load_text(&mut loaded, format!("spec-example-{i}.yaml"), as_document(block), Default::default(), &mut diagnostics);
-        assert_eq!(loaded.documents.len(), 1, "example {i} holds one resource");
-        rivven_render::validate::validate(&loaded, &mut diagnostics);
+        let name = format!("spec-example-{i}.yaml");
+        let compilation = compile_texts(&[(name.as_str(), as_document(block).as_str())], &Default::default()).unwrap();
+        assert_eq!(compilation.documents, 1, "example {i} holds one resource");
+        let diagnostics = &compilation.diagnostics;
         let errors: Vec<_> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
         assert!(errors.is_empty(), "spec example {i} has errors: {errors:#?}\n{block}");
     }

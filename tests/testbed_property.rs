@@ -38,9 +38,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use rivven_render::diagnostics::{Diagnostics, Severity};
-use rivven_render::load::{self, Loaded};
-use rivven_render::{output, render, validate};
+use rivven_render::diagnostics::Severity;
+use rivven_render::compile::compile_texts;
+use rivven_render::{output, render};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use testbed::Testbed;
@@ -680,14 +680,12 @@ struct Input {
 
 /// Loads and validates a text; Ok((rendered objects, stream)) or Err(error rules).
 fn validate_and_render(name: &str, text: &str) -> Result<Vec<(render::RenderedObject, String)>, Vec<String>> {
-    let mut diagnostics = Diagnostics::default();
-    let mut loaded = Loaded::default();
-    load::load_text(&mut loaded, name.to_string(), text.to_string(), Default::default(), &mut diagnostics);
-    let validated = validate::validate(&loaded, &mut diagnostics);
+    let compilation = compile_texts(&[(name, text)], &Default::default()).expect("in-memory input");
+    let diagnostics = &compilation.diagnostics;
     if diagnostics.has_errors() {
         return Err(diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} at {}", d.rule, d.path)).collect());
     }
-    let rendered = render::render(&validated);
+    let rendered = render::Rendered { objects: compilation.objects() };
     let stream = output::stream(&rendered);
     let docs = split_stream(&stream);
     assert_eq!(docs.len(), rendered.objects.len(), "output::stream wrote {} documents for {} objects:\n{stream}", docs.len(), rendered.objects.len());

@@ -15,11 +15,10 @@
 use std::path::PathBuf;
 
 use noyalib::{ParserConfig, YamlVersion};
-use rivven_render::diagnostics::{Diagnostics, Severity};
-use rivven_render::load::{self, LoadOptions};
-use rivven_render::output::yaml;
-use rivven_render::render::{self, RenderedObject};
-use rivven_render::validate;
+use rivven_render::diagnostics::Severity;
+use rivven_render::compile::{compile, CompileOptions, Input};
+use rivven_render::yaml;
+use rivven_render::render::RenderedObject;
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{json, Value};
 
@@ -28,12 +27,10 @@ fn root() -> PathBuf {
 }
 
 fn render_path(path: &str) -> Vec<RenderedObject> {
-    let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(&[root().join(path)], LoadOptions::default(), &mut diagnostics).unwrap();
-    let validated = validate::validate(&loaded, &mut diagnostics);
-    let errors: Vec<_> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+    let compilation = compile(&[Input::Path(root().join(path))], &CompileOptions::default()).unwrap();
+    let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
     assert!(errors.is_empty(), "{path}: {errors:#?}");
-    render::render(&validated).objects
+    compilation.objects()
 }
 
 /// Go yaml.v2-like reading: YAML 1.1 resolution of plain scalars.

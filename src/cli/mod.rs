@@ -6,11 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostics::{human, json, Diagnostic, Diagnostics, Severity};
-use crate::load::source::SourceSet;
+use crate::compile::{compile, Compilation, CompileOptions, Input};
+use crate::diagnostics::emit::{self, Report};
+use crate::diagnostics::{Deny, Diagnostics, Severity};
+use crate::render::RenderOptions;
+use crate::source::SourceSet;
 
 mod io;
 mod render;
+mod rules;
 mod schemas;
 mod validate;
 
@@ -40,17 +44,37 @@ enum Command {
     Schemas(schemas::SchemasArgs),
     /// Print the CustomResourceDefinitions of the four kinds (for the in-cluster mode).
     Crd(schemas::CrdArgs),
+    /// List every rule a finding can carry (id, default severity, summary).
+    Rules(rules::RulesArgs),
+    /// Explain one rule: what it checks, why, and an example of the fix.
+    Explain(rules::ExplainArgs),
 }
 
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Snippets of the offending lines with hints (miette).
+    /// Snippets of the offending lines with hints and related places (miette).
     Human,
     /// One line per finding: `file:line:column: severity[rule]: message`.
     Short,
-    /// A JSON array.
+    /// The versioned JSON report (see the README).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+impl From<Format> for emit::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Human => emit::Format::Human,
+            Format::Short => emit::Format::Short,
+            Format::Json => emit::Format::Json,
+            Format::Sarif => emit::Format::Sarif,
+            Format::Github => emit::Format::Github,
+        }
+    }
 }
 
 /// Options shared by commands that read resources.
@@ -68,6 +92,12 @@ pub struct InputArgs {
     /// Print only errors and warnings, no notes.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Raise a rule's findings to errors (repeatable, or comma-separated); `warnings` raises every warning.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub deny: Vec<String>,
+    /// The Rivven version of resources that name no `spec.version` (default: the newest known).
+    #[arg(long, value_name = "VERSION")]
+    pub rivven_version: Option<String>,
 }
 
 /// Entry point of the binary.
@@ -84,102 +114,56 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Schemas(args) => schemas::run_schemas(&args),
         Command::Crd(args) => schemas::run_crd(&args),
+        Command::Rules(args) => rules::run_rules(&args),
+        Command::Explain(args) => rules::run_explain(&args),
     };
     ExitCode::from(code)
 }
 
-/// What a command that reads resources has after loading and validating them.
-pub struct Checked {
-    /// The files read.
-    pub sources: SourceSet,
-    /// Number of Rivven documents read.
-    pub documents: usize,
-    /// The typed resources.
-    pub validated: crate::validate::Validated,
-    /// Every finding, already printed.
-    pub diagnostics: Diagnostics,
-}
-
-/// Loads and validates the inputs, one document at a time, and prints the findings; `Err` carries
-/// the exit code of an input that could not be read. Without `keep_resources` (a command that only
-/// validates) no typed resource is kept.
-pub fn load_and_validate(input: &InputArgs, keep_resources: bool) -> Result<Checked, u8> {
-    let mut diagnostics = Diagnostics::default();
-    let options = crate::load::LoadOptions { strict: input.strict };
-    let mut validator = if keep_resources { crate::validate::Validator::default() } else { crate::validate::Validator::facts_only() };
-    let sources = crate::load::load_each(&input.paths, options, &mut diagnostics, &mut |doc| validator.check(&doc)).map_err(|e| {
-        sayln!("rivven-render: {}", e.0);
+/// Compiles the inputs with the command's options; `Err` carries the exit code of an input that
+/// could not be read or an option that makes no sense. Nothing is printed but such an error.
+pub fn compile_input(input: &InputArgs, validate_only: bool, render: RenderOptions) -> Result<Compilation, u8> {
+    let deny = Deny::parse(&input.deny).map_err(|e| {
+        sayln!("rivven-render: {e}");
         EXIT_USAGE
     })?;
-    let documents = validator.documents();
-    let validated = validator.finish(&mut diagnostics);
-    if documents == 0 && !diagnostics.has_errors() {
-        // Succeeding on nothing would let a GitOps tool prune everything it manages.
-        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
-    }
-    print_diagnostics(&diagnostics, &sources, input.format, input.quiet);
-    if diagnostics.iter().any(|d| d.rule == crate::load::tree::LIMIT_RULE) {
+    let options = CompileOptions { strict: input.strict, render, default_version: input.rivven_version.clone(), deny, validate_only };
+    compile(&Input::from_args(&input.paths), &options).map_err(|e| {
+        sayln!("rivven-render: {}", e.0);
+        EXIT_USAGE
+    })
+}
+
+/// After the findings are printed: exit 2 when the input is past a limit of one run.
+pub fn limit_exit(compilation: &Compilation) -> Option<u8> {
+    compilation.past_a_limit().then(|| {
         sayln!("rivven-render: the input is past a limit of one run (see the error above); split it or simplify it");
-        return Err(EXIT_USAGE);
-    }
-    Ok(Checked { sources, documents, validated, diagnostics })
+        EXIT_USAGE
+    })
 }
 
-/// Most findings the human format prints; the rest are counted in one line (`--format short` and
-/// `json` print every finding).
-pub const HUMAN_FINDINGS_SHOWN: usize = 100;
-
-/// Prints diagnostics to stderr in the chosen format, a few hundred at a time (never the whole
-/// report held at once).
-pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    if format == Format::Short {
-        let items: Vec<_> = diagnostics.sorted(sources).into_iter().filter(|d| !quiet || d.severity != Severity::Note).collect();
-        for chunk in items.chunks(500) {
-            io::say(&human::render_short(chunk, sources));
-        }
-        return;
-    }
-    io::say(&format_diagnostics(diagnostics, sources, format, quiet, color));
+/// Whether standard error shows colors.
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// The findings as the CLI prints them (public for the benchmark, which must see what users see).
+/// Prints the findings to standard error in the chosen format.
+pub fn print_diagnostics(compilation: &Compilation, format: Format, quiet: bool) {
+    let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
+    let mut err = std::io::stderr().lock();
+    let _ = emit::emitter(format.into(), stderr_color()).emit(&report, &mut err);
+}
+
+/// Prints the findings to standard output (machine formats of `validate`).
+pub fn print_diagnostics_to_stdout(compilation: &Compilation, format: Format, quiet: bool) -> Result<(), u8> {
+    let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
+    io::to_stdout(|out| emit::emitter(format.into(), false).emit(&report, out))
+}
+
+/// The findings as the CLI prints them to a terminal without colors (public for the benchmark,
+/// which must measure what users see).
 pub fn format_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool, color: bool) -> String {
-    let items: Vec<_> = diagnostics.sorted(sources).into_iter().filter(|d| !quiet || d.severity != Severity::Note).collect();
-    match format {
-        Format::Json => json::render(&items, sources),
-        Format::Short => human::render_short(&items, sources),
-        Format::Human => {
-            let (shown, hidden) = capped(&items, HUMAN_FINDINGS_SHOWN);
-            let mut text = human::render(&shown, sources, color);
-            if !hidden.is_empty() {
-                let count = |s: Severity| hidden.iter().filter(|d| d.severity == s).count();
-                text.push_str(&format!(
-                    "... and {} more findings not shown ({} errors, {} warnings, {} notes): `--format short` or `--format json` lists every one\n",
-                    hidden.len(),
-                    count(Severity::Error),
-                    count(Severity::Warning),
-                    count(Severity::Note)
-                ));
-            }
-            text
-        }
-    }
-}
-
-/// The first `cap` findings by severity (errors first), kept in file order, and the rest.
-fn capped<'a>(items: &[&'a Diagnostic], cap: usize) -> (Vec<&'a Diagnostic>, Vec<&'a Diagnostic>) {
-    if items.len() <= cap {
-        return (items.to_vec(), Vec::new());
-    }
-    let mut by_severity: Vec<usize> = (0..items.len()).collect();
-    by_severity.sort_by_key(|&i| (items[i].severity, i));
-    let mut keep = vec![false; items.len()];
-    for &i in by_severity.iter().take(cap) {
-        keep[i] = true;
-    }
-    let (shown, hidden): (Vec<_>, Vec<_>) = items.iter().zip(keep).partition(|(_, k)| *k);
-    (shown.into_iter().map(|(d, _)| *d).collect(), hidden.into_iter().map(|(d, _)| *d).collect())
+    emit::to_string(format.into(), &Report::new(diagnostics, sources, quiet), color)
 }
 
 /// `3 errors, 1 warning` style summary.

@@ -6,7 +6,10 @@ use clap::Args;
 
 use super::io::sayln;
 
-use super::{load_and_validate, summary, Checked, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use super::{compile_input, limit_exit, print_diagnostics, summary, Format, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::compile::Compilation;
+use crate::diagnostics::emit::{self, Report};
+use crate::render::{RenderOptions, DEFAULT_CLUSTER_DOMAIN};
 use crate::{output, render};
 
 /// Arguments of `render`.
@@ -20,17 +23,40 @@ pub struct RenderArgs {
     /// Remove files this tool wrote earlier for objects that are no longer rendered.
     #[arg(long)]
     clean: bool,
+    /// The cluster's DNS domain, used in every rendered service address.
+    #[arg(long, value_name = "DOMAIN", default_value = DEFAULT_CLUSTER_DOMAIN)]
+    cluster_domain: String,
+    /// Also write the findings to this file (whether or not the input renders).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Format of the `--report` file.
+    #[arg(long, value_enum, default_value_t = Format::Json, requires = "report")]
+    report_format: Format,
 }
 
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
-    // The parsed documents are not needed once their findings are printed: only the typed resources are.
-    let Checked { validated, diagnostics, .. } = match load_and_validate(&args.input, true) {
-        Ok(checked) => checked,
+    if let Err(why) = crate::validate::k8s::dns1123_subdomain(&args.cluster_domain) {
+        sayln!("rivven-render: --cluster-domain {}: {why}", args.cluster_domain);
+        return EXIT_USAGE;
+    }
+    let options = RenderOptions { cluster_domain: args.cluster_domain.clone() };
+    let compilation = match compile_input(&args.input, false, options) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    if diagnostics.has_errors() {
-        sayln!("nothing rendered: {}", summary(&diagnostics));
+    print_diagnostics(&compilation, args.input.format, args.input.quiet);
+    if let Some(path) = &args.report {
+        if let Err(e) = write_report(&compilation, path, args.report_format, args.input.quiet) {
+            sayln!("rivven-render: cannot write the report {}: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    }
+    if let Some(code) = limit_exit(&compilation) {
+        return code;
+    }
+    if !compilation.renderable() {
+        sayln!("nothing rendered: {}", summary(&compilation.diagnostics));
         return EXIT_INVALID;
     }
     // Objects are written as they are rendered: memory holds one resource's objects at a time.
@@ -38,7 +64,7 @@ pub fn run(args: &RenderArgs) -> u8 {
     let mut count = |object: &render::RenderedObject| *counts.entry(object.kind.clone()).or_default() += 1;
     let target = if args.output.as_os_str() == "-" {
         let result = super::io::to_stdout(|out| {
-            render::render_each(&validated, &mut |object| {
+            compilation.render_each(&mut |object| {
                 count(&object);
                 output::write_object(&object, out)
             })
@@ -49,7 +75,7 @@ pub fn run(args: &RenderArgs) -> u8 {
         "standard output".to_owned()
     } else {
         let written = output::write_dir_each(&args.output, args.clean, |add| {
-            render::render_each(&validated, &mut |object| {
+            compilation.render_each(&mut |object| {
                 count(&object);
                 add(&object)
             })
@@ -70,8 +96,19 @@ pub fn run(args: &RenderArgs) -> u8 {
     sayln!(
         "rendered {} objects from {} resources to {target}: {per_kind} ({})",
         objects,
-        validated.len(),
-        summary(&diagnostics)
+        compilation.validated.len(),
+        summary(&compilation.diagnostics)
     );
     EXIT_OK
+}
+
+/// Writes the report whole or not at all (a temporary file renamed over the target).
+fn write_report(compilation: &Compilation, path: &std::path::Path, format: Format, quiet: bool) -> std::io::Result<()> {
+    let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
+    let text = emit::to_string(format.into(), &report, false);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

@@ -3,7 +3,8 @@ use clap::Args;
 
 use super::io::sayln;
 
-use super::{load_and_validate, summary, Checked, Format, InputArgs, EXIT_INVALID, EXIT_OK};
+use super::{compile_input, limit_exit, print_diagnostics, print_diagnostics_to_stdout, summary, InputArgs, EXIT_INVALID, EXIT_OK};
+use crate::render::RenderOptions;
 
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
@@ -12,21 +13,34 @@ pub struct ValidateArgs {
     input: InputArgs,
 }
 
-/// Runs `validate`.
+/// Runs `validate`: machine formats (`json`, `sarif`, `github`) go to standard output, the others to
+/// standard error; the closing summary line always goes to standard error.
 pub fn run(args: &ValidateArgs) -> u8 {
-    let Checked { sources, documents, diagnostics, .. } = match load_and_validate(&args.input, false) {
-        Ok(checked) => checked,
+    let compilation = match compile_input(&args.input, true, RenderOptions::default()) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let invalid = diagnostics.has_errors();
-    if args.input.format != Format::Json {
-        sayln!(
-            "{}: {} resource(s) in {} file(s): {}",
-            if invalid { "invalid" } else { "valid" },
-            documents,
-            sources.len(),
-            summary(&diagnostics)
-        );
+    if emit_format_is_machine(args) {
+        if let Err(code) = print_diagnostics_to_stdout(&compilation, args.input.format, args.input.quiet) {
+            return code;
+        }
+    } else {
+        print_diagnostics(&compilation, args.input.format, args.input.quiet);
     }
+    if let Some(code) = limit_exit(&compilation) {
+        return code;
+    }
+    let invalid = compilation.diagnostics.has_errors();
+    sayln!(
+        "{}: {} resource(s) in {} file(s): {}",
+        if invalid { "invalid" } else { "valid" },
+        compilation.documents,
+        compilation.sources.len(),
+        summary(&compilation.diagnostics)
+    );
     if invalid { EXIT_INVALID } else { EXIT_OK }
+}
+
+fn emit_format_is_machine(args: &ValidateArgs) -> bool {
+    crate::diagnostics::emit::Format::from(args.input.format).is_machine()
 }

@@ -7,8 +7,69 @@ use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
+use super::emit::{Emitter, Report as RunReport};
 use super::{Diagnostic, Severity};
-use crate::load::source::{SourceFile, SourceSet};
+use crate::source::{SourceFile, SourceSet};
+
+/// Most findings the human format prints; the rest are counted in one line (`--format short`,
+/// `json`, `sarif` and `github` print every finding).
+pub const FINDINGS_SHOWN: usize = 100;
+
+/// The human emitter: miette snippets, errors first when capped.
+pub struct Human {
+    /// Colors (a terminal without `NO_COLOR`).
+    pub color: bool,
+    /// Most findings shown.
+    pub cap: usize,
+}
+
+impl Emitter for Human {
+    fn emit(&self, report: &RunReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let (shown, hidden) = capped(&report.diagnostics, self.cap);
+        for chunk in shown.chunks(50) {
+            out.write_all(render(chunk, report.sources, self.color).as_bytes())?;
+        }
+        if !hidden.is_empty() {
+            let count = |s: Severity| hidden.iter().filter(|d| d.severity == s).count();
+            let line = format!(
+                "... and {} more findings not shown ({} errors, {} warnings, {} notes): `--format short` or `--format json` lists every one\n",
+                hidden.len(),
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Note)
+            );
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// The short emitter: one line per finding, written a few hundred at a time.
+pub struct Short;
+
+impl Emitter for Short {
+    fn emit(&self, report: &RunReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for chunk in report.diagnostics.chunks(500) {
+            out.write_all(render_short(chunk, report.sources).as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// The first `cap` findings by severity (errors first), kept in file order, and the rest.
+fn capped<'a>(items: &[&'a Diagnostic], cap: usize) -> (Vec<&'a Diagnostic>, Vec<&'a Diagnostic>) {
+    if items.len() <= cap {
+        return (items.to_vec(), Vec::new());
+    }
+    let mut by_severity: Vec<usize> = (0..items.len()).collect();
+    by_severity.sort_by_key(|&i| (items[i].severity, i));
+    let mut keep = vec![false; items.len()];
+    for &i in by_severity.iter().take(cap) {
+        keep[i] = true;
+    }
+    let (shown, hidden): (Vec<_>, Vec<_>) = items.iter().zip(keep).partition(|(_, k)| *k);
+    (shown.into_iter().map(|(d, _)| *d).collect(), hidden.into_iter().map(|(d, _)| *d).collect())
+}
 
 /// Longest line shown whole in a snippet (characters); longer lines are cut around the finding.
 pub const MAX_SHOWN_LINE: usize = 160;
@@ -145,6 +206,41 @@ struct Report<'a> {
     diagnostic: &'a Diagnostic,
     source: Option<Excerpt>,
     heading: String,
+    related: Vec<RelatedReport>,
+}
+
+/// A related place, shown under its finding with its own snippet.
+struct RelatedReport {
+    source: Excerpt,
+    message: String,
+}
+
+impl fmt::Debug for RelatedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for RelatedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RelatedReport {}
+
+impl miette::Diagnostic for RelatedReport {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some("related".to_owned()), self.source.span))))
+    }
 }
 
 impl<'a> Report<'a> {
@@ -157,7 +253,12 @@ impl<'a> Report<'a> {
         if source.is_none() && !diagnostic.path.is_empty() {
             heading = format!("{heading}\n  at `{}`", diagnostic.path);
         }
-        Self { diagnostic, source, heading }
+        let related = diagnostic
+            .related
+            .iter()
+            .map(|r| RelatedReport { source: Excerpt::new(sources.get(r.location.file), &r.location.bytes), message: r.message.clone() })
+            .collect();
+        Self { diagnostic, source, heading, related }
     }
 }
 
@@ -196,6 +297,13 @@ impl miette::Diagnostic for Report<'_> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let excerpt = self.source.as_ref()?;
         let label = if self.diagnostic.path.is_empty() { "here".to_owned() } else { format!("`{}`", self.diagnostic.path) };
@@ -206,7 +314,7 @@ impl miette::Diagnostic for Report<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::source::Location;
+    use crate::source::Location;
 
     fn shown(text: &str, bytes: std::ops::Range<usize>) -> String {
         let mut sources = SourceSet::default();

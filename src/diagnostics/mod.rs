@@ -1,12 +1,18 @@
-//! One diagnostic shape for every finding, rendered for people (miette) or machines (JSON).
+//! One diagnostic shape for every finding, and the emitters that print it for people (miette,
+//! one line each) and machines (JSON, SARIF, GitHub annotations).
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::load::source::{FileId, Location, SourceSet};
+use crate::source::{FileId, Location, ResourceRef, SourceSet};
 
+pub mod catalog;
+pub mod emit;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
+pub mod suggest;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -30,6 +36,37 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Another place a finding concerns: the first definition of a duplicate, the cluster a topic's
+/// replication factor is checked against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// Where.
+    pub location: Location,
+    /// What is there, e.g. "the first definition".
+    pub message: String,
+}
+
+/// A position resolved to lines and columns (1-based; columns count characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The file.
+    pub file: FileId,
+    /// Start line and column.
+    pub start: (usize, usize),
+    /// End line and column (exclusive: the column after the last character).
+    pub end: (usize, usize),
+}
+
+impl Span {
+    /// The span of a location.
+    pub fn of(location: &Location, sources: &SourceSet) -> Self {
+        let file = sources.get(location.file);
+        let start = file.line_col(location.bytes.start);
+        let end = if location.bytes.end > location.bytes.start { file.line_col(location.bytes.end) } else { (start.0, start.1 + 1) };
+        Self { file: location.file, start, end }
+    }
+}
+
 /// A finding about the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -41,18 +78,22 @@ pub struct Diagnostic {
     pub message: String,
     /// Where, if the finding points into a file.
     pub location: Option<Location>,
+    /// JSON pointer of the field, e.g. `/spec/config/minInsyncReplicas` (empty for the document).
+    pub pointer: String,
     /// Field path in the document, e.g. `spec.config.minInsyncReplicas` (empty for the document).
     pub path: String,
-    /// `Kind/namespace/name` of the resource, when known.
-    pub resource: Option<String>,
+    /// The resource, when known.
+    pub resource: Option<ResourceRef>,
     /// How to fix it, when a hint helps.
     pub hint: Option<String>,
+    /// Other places the finding concerns.
+    pub related: Vec<Related>,
 }
 
 impl Diagnostic {
     /// A new diagnostic without location.
     pub fn new(severity: Severity, rule: &'static str, message: impl Into<String>) -> Self {
-        Self { severity, rule, message: message.into(), location: None, path: String::new(), resource: None, hint: None }
+        Self { severity, rule, message: message.into(), location: None, pointer: String::new(), path: String::new(), resource: None, hint: None, related: Vec::new() }
     }
 
     /// An error.
@@ -76,14 +117,29 @@ impl Diagnostic {
         self
     }
 
-    /// Sets the field path.
+    /// Sets the field: its JSON pointer and the dotted path shown to people.
+    pub fn field(mut self, pointer: impl Into<String>, path: impl Into<String>) -> Self {
+        self.pointer = pointer.into();
+        self.path = path.into();
+        self
+    }
+
+    /// Sets the field path only (a test's or a summary's finding).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
         self
     }
 
+    /// Adds a related location (nothing when the place is unknown).
+    pub fn with_related(&mut self, location: Option<Location>, message: impl Into<String>) -> &mut Self {
+        if let Some(location) = location {
+            self.related.push(Related { location, message: message.into() });
+        }
+        self
+    }
+
     /// Sets the resource.
-    pub fn resource(mut self, resource: Option<String>) -> Self {
+    pub fn resource(mut self, resource: Option<ResourceRef>) -> Self {
         self.resource = resource;
         self
     }
@@ -95,8 +151,14 @@ impl Diagnostic {
     }
 
     /// Sets the hint of a diagnostic already reported.
-    pub fn with_hint(&mut self, hint: impl Into<String>) {
+    pub fn with_hint(&mut self, hint: impl Into<String>) -> &mut Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Where the finding starts and ends, when located.
+    pub fn span(&self, sources: &SourceSet) -> Option<Span> {
+        self.location.as_ref().map(|l| Span::of(l, sources))
     }
 
     /// File, 1-based line and column, when located.
@@ -112,6 +174,60 @@ impl Diagnostic {
         match &self.location {
             Some(loc) => (sources.get(loc.file).name.as_str(), loc.bytes.start, self.severity, self.message.as_str()),
             None => ("", 0, self.severity, self.message.as_str()),
+        }
+    }
+}
+
+/// The findings a team raises to errors: `--deny RULE` (any severity) and `--deny warnings` (every
+/// warning). Every emitter then shows the raised severity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deny {
+    /// Every warning becomes an error.
+    pub warnings: bool,
+    /// These rules' findings become errors.
+    pub rules: std::collections::BTreeSet<&'static str>,
+}
+
+impl Deny {
+    /// Reads `--deny` values: `warnings`, or rule ids of the catalog (an unknown id is refused, so a
+    /// typo never silently denies nothing).
+    pub fn parse<S: AsRef<str>>(values: &[S]) -> Result<Self, String> {
+        let mut deny = Deny::default();
+        for value in values {
+            let value = value.as_ref();
+            if value == "warnings" {
+                deny.warnings = true;
+                continue;
+            }
+            match catalog::rule(value) {
+                Some(rule) => {
+                    deny.rules.insert(rule.id);
+                }
+                None => {
+                    let ids = catalog::rules().iter().map(|r| r.id);
+                    let near = suggest::closest(value, ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    return Err(format!("--deny {value}: no such rule (`rivven-render rules` lists them){near}"));
+                }
+            }
+        }
+        Ok(deny)
+    }
+
+    /// The severity a finding gets.
+    pub fn severity(&self, rule: &str, severity: Severity) -> Severity {
+        if self.rules.contains(rule) || (self.warnings && severity == Severity::Warning) {
+            Severity::Error
+        } else {
+            severity
+        }
+    }
+
+    /// Raises the denied findings to errors.
+    pub fn apply(&self, diagnostics: &mut Diagnostics) {
+        if self.warnings || !self.rules.is_empty() {
+            for d in &mut diagnostics.items {
+                d.severity = self.severity(d.rule, d.severity);
+            }
         }
     }
 }

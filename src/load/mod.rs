@@ -9,11 +9,11 @@ use serde_json::Value;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{Kind, API_VERSION, GROUP};
 
-pub mod source;
+
 pub mod spans;
 pub mod tree;
 
-use source::{FileId, Location, SourceSet};
+use crate::source::{FileId, Location, ResourceRef, SourceSet};
 use tree::SpanIndex;
 
 /// A Rivven document, parsed, with its spans.
@@ -32,13 +32,20 @@ pub struct Document {
 }
 
 impl Document {
+    /// The resource this document describes (what its findings and objects point back to).
+    pub fn reference(&self) -> ResourceRef {
+        ResourceRef {
+            kind: self.kind,
+            namespace: self.value.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned),
+            name: self.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("<unnamed>").to_owned(),
+            file: self.file,
+            document: self.index_in_file,
+        }
+    }
+
     /// `Kind/namespace/name` for messages.
     pub fn display_name(&self) -> String {
-        let name = self.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("<unnamed>");
-        match self.value.pointer("/metadata/namespace").and_then(Value::as_str) {
-            Some(ns) => format!("{}/{ns}/{name}", self.kind.name()),
-            None => format!("{}/{name}", self.kind.name()),
-        }
+        self.reference().to_string()
     }
 
     /// Location of the value at `pointer` (or of its nearest existing ancestor).
@@ -117,9 +124,42 @@ pub const MAX_INPUT_BYTES: u64 = 128 << 20;
 /// Most Rivven documents in one run.
 pub const MAX_DOCUMENTS: usize = 100_000;
 
+/// One input of a run.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A file, or a directory searched recursively for `*.yaml` and `*.yml`.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+    /// A document already in memory (a KRM item, a file at a git revision), with the name shown in
+    /// findings.
+    Text {
+        /// Display name, e.g. `base/cluster.yaml@HEAD`.
+        name: String,
+        /// The YAML text.
+        text: String,
+    },
+}
+
+impl Input {
+    /// A command-line argument: `-` is standard input, anything else a path.
+    pub fn from_arg(arg: &Path) -> Self {
+        if arg.as_os_str() == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(arg.to_path_buf())
+        }
+    }
+
+    /// Inputs of command-line arguments.
+    pub fn from_args(args: &[PathBuf]) -> Vec<Self> {
+        args.iter().map(|a| Self::from_arg(a)).collect()
+    }
+}
+
 /// Reads and parses the inputs. Problems with the content become diagnostics; only unreadable
 /// inputs (and inputs past [`MAX_INPUT_BYTES`]) are an `Err`.
-pub fn load(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnostics) -> Result<Loaded, InputError> {
+pub fn load(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics) -> Result<Loaded, InputError> {
     let mut documents = Vec::new();
     let sources = load_each(inputs, options, diagnostics, &mut |doc| documents.push(doc))?;
     Ok(Loaded { sources, documents })
@@ -127,26 +167,42 @@ pub fn load(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnost
 
 /// Like [`load`], handing each Rivven document to `each` as soon as it is read instead of keeping it:
 /// memory then holds one document's tree at a time.
-pub fn load_each(inputs: &[PathBuf], options: LoadOptions, diagnostics: &mut Diagnostics, each: &mut dyn FnMut(Document)) -> Result<SourceSet, InputError> {
+pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics, each: &mut dyn FnMut(Document)) -> Result<SourceSet, InputError> {
     let mut sources = SourceSet::default();
     let mut count = 0;
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
     let mut total: u64 = 0;
-    for path in discover(inputs)? {
-        if path.as_os_str() != "-" {
-            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if let Some(first) = seen.get(&canonical) {
-                diagnostics.push(Diagnostic::note(
-                    "load/duplicate-file",
-                    format!("{} is the same file as {first}, given twice: it is read once", path.display()),
-                ));
+    let mut take = |sources: &mut SourceSet, count: &mut usize, name: String, text: String, total: &mut u64, diagnostics: &mut Diagnostics| {
+        *total += text.len() as u64;
+        load_text_each(sources, count, name, text, options, diagnostics, each);
+    };
+    for input in inputs {
+        let paths = match input {
+            Input::Path(path) => discover(std::slice::from_ref(path))?,
+            Input::Stdin => vec![PathBuf::from("-")],
+            Input::Text { name, text } => {
+                if text.len() as u64 > MAX_INPUT_BYTES - total {
+                    return Err(too_large(name));
+                }
+                take(&mut sources, &mut count, name.clone(), text.clone(), &mut total, diagnostics);
                 continue;
             }
-            seen.insert(canonical, path.display().to_string());
+        };
+        for path in paths {
+            if path.as_os_str() != "-" {
+                let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                if let Some(first) = seen.get(&canonical) {
+                    diagnostics.push(Diagnostic::note(
+                        "load/duplicate-file",
+                        format!("{} is the same file as {first}, given twice: it is read once", path.display()),
+                    ));
+                    continue;
+                }
+                seen.insert(canonical, path.display().to_string());
+            }
+            let (name, text) = read(&path, MAX_INPUT_BYTES - total)?;
+            take(&mut sources, &mut count, name, text, &mut total, diagnostics);
         }
-        let (name, text) = read(&path, MAX_INPUT_BYTES - total)?;
-        total += text.len() as u64;
-        load_text_each(&mut sources, &mut count, name, text, options, diagnostics, each);
     }
     Ok(sources)
 }
@@ -243,10 +299,10 @@ pub fn load_text_each(
                 each(Document { file, index_in_file: doc_index, kind, value, spans });
             }
             Route::Skip(d) | Route::Reject(d) => {
-                let pointer = d.path.clone();
+                let pointer = d.pointer.clone();
                 let location = spans.get(&pointer).map(|s| Location { file, bytes: s.key.unwrap_or(s.value) });
-                let path = crate::validate::paths::display(&value, &pointer);
-                diagnostics.push(d.at(location.or(doc_location)).path(path));
+                let path = crate::source::pointer::display(&value, &pointer);
+                diagnostics.push(d.at(location.or(doc_location)).field(pointer, path));
             }
         }
     });
@@ -259,7 +315,7 @@ pub fn load_text_each(
 /// rest document by document, so that one broken document hides no other document's findings.
 /// `None` stands for a document whose syntax error was reported.
 fn parse_documents(
-    source: &source::SourceFile,
+    source: &crate::source::SourceFile,
     file: FileId,
     diagnostics: &mut Diagnostics,
     each: &mut dyn FnMut(Option<tree::ParsedDocument>, &mut Diagnostics),
@@ -344,23 +400,23 @@ fn route(value: &Value, options: LoadOptions) -> Route {
         // A Rivven kind under another group is a typo in `apiVersion`, not a foreign resource.
         return Route::Reject(
             Diagnostic::error("load/api-version", format!("{kind} needs `apiVersion: {API_VERSION}`, found `{api_version}`"))
-                .path("/apiVersion")
+                .field("/apiVersion", "apiVersion")
                 .hint(format!("use `{API_VERSION}`")),
         );
     }
     if group != GROUP {
         return if options.strict {
             let message = format!("{kind} ({api_version}) is not a Rivven resource");
-            Route::Reject(Diagnostic::error("load/foreign-kind", message).path("/kind").hint("remove it, or run without --strict to skip it"))
+            Route::Reject(Diagnostic::error("load/foreign-kind", message).field("/kind", "kind").hint("remove it, or run without --strict to skip it"))
         } else {
             let message = format!("skipped {kind} ({api_version}): not a Rivven resource");
-            Route::Skip(Diagnostic::note("load/foreign-kind", message).path("/kind"))
+            Route::Skip(Diagnostic::note("load/foreign-kind", message).field("/kind", "kind"))
         };
     }
     if api_version != API_VERSION {
         return Route::Reject(
             Diagnostic::error("load/api-version", format!("unsupported apiVersion `{api_version}`"))
-                .path("/apiVersion")
+                .field("/apiVersion", "apiVersion")
                 .hint(format!("use `{API_VERSION}`")),
         );
     }
@@ -368,8 +424,8 @@ fn route(value: &Value, options: LoadOptions) -> Route {
         Some(kind) => Route::Rivven(kind),
         None => {
             let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-            let mut d = Diagnostic::error("load/unknown-kind", format!("unknown kind `{kind}` in {GROUP}")).path("/kind");
-            d = match crate::validate::suggest::closest(kind, names.iter().copied()) {
+            let mut d = Diagnostic::error("load/unknown-kind", format!("unknown kind `{kind}` in {GROUP}")).field("/kind", "kind");
+            d = match crate::diagnostics::suggest::closest(kind, names.iter().copied()) {
                 Some(s) => d.hint(format!("did you mean `{s}`?")),
                 None => d.hint(format!("the kinds are {}", names.join(", "))),
             };

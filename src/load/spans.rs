@@ -80,12 +80,3 @@ impl SpanIndex {
         self.spans.is_empty()
     }
 }
-
-/// Escapes one reference token of a JSON pointer.
-pub fn escape_token(token: &str) -> String {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1")
-    } else {
-        token.to_owned()
-    }
-}

@@ -17,9 +17,10 @@ use saphyr::{Scalar, ScalarStyle, Tag};
 use saphyr_parser::{Event, Parser, Span};
 use serde_json::{Map, Number, Value};
 
-use super::source::SourceFile;
+use crate::source::SourceFile;
 use super::spans::{clamp, pointer_hash, Packed};
-pub use super::spans::{escape_token, NodeSpan, SpanIndex};
+pub use super::spans::{NodeSpan, SpanIndex};
+pub use crate::source::pointer::escape_token;
 
 /// Deepest nesting of mappings and lists in a document.
 pub const MAX_DEPTH: usize = 100;

@@ -48,7 +48,7 @@ impl Default for RivvenClusterSpec {
         Self {
             replicas: 3,
             version: DEFAULT_RIVVEN_VERSION.into(),
-            image: "ghcr.io/hupe1980/rivvend".into(),
+            image: crate::rivven::V0_0_22.broker.image.into(),
             storage: StorageSpec::default(),
             config: BrokerConfig::default(),
             tls: TlsSpec::default(),

@@ -16,7 +16,9 @@ pub mod common;
 pub mod connect;
 pub mod connectors;
 pub mod names;
+pub mod plan;
 pub mod schema_registry;
+pub mod secrets;
 pub mod status;
 pub mod topic;
 
@@ -43,7 +45,7 @@ pub const RESERVED_LABELS: [&str; 6] = [
     "app.kubernetes.io/version",
 ];
 /// The Rivven release the rendered workloads run unless a resource names another `version`.
-pub const DEFAULT_RIVVEN_VERSION: &str = "0.0.22";
+pub const DEFAULT_RIVVEN_VERSION: &str = crate::rivven::V0_0_22.version;
 
 /// A Rivven custom resource: the Kubernetes envelope around a kind's spec.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

@@ -5,8 +5,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::render::{Rendered, RenderedObject};
+use crate::yaml;
 
-pub mod yaml;
+
 
 /// Name of the file, inside an output directory, that lists the files rivven-render wrote there
 /// (so `--clean` removes only its own files).

@@ -15,16 +15,22 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::common::{self, Owner};
 use super::RenderedObject;
 use crate::model::{names, Kind, RivvenCluster};
-use crate::rivven::{self, BROKER_API_PORT, BROKER_CLIENT_PORT, BROKER_CLUSTER_PORT, BROKER_DATA_DIR};
+use super::RenderOptions;
+use crate::rivven::{self, Broker};
+
+/// What the cluster's rivvend release needs.
+fn broker(cluster: &RivvenCluster) -> &'static Broker {
+    &rivven::release(&cluster.spec.version).broker
+}
 
 fn owner(cluster: &RivvenCluster) -> Owner<'_> {
     Owner::of(cluster, Kind::Cluster, "rivven", "broker", &cluster.spec.version)
 }
 
 /// Renders one cluster.
-pub fn render(cluster: &RivvenCluster) -> Vec<RenderedObject> {
+pub fn render(cluster: &RivvenCluster, options: &RenderOptions) -> Vec<RenderedObject> {
     let owner = owner(cluster);
-    let config_map = config_map(cluster, &owner);
+    let config_map = config_map(cluster, &owner, options);
     let hash = common::config_hash(&[&serde_json::to_string(&config_map.data).expect("data serializes")]);
     let mut objects = vec![
         RenderedObject::new(&config_map),
@@ -40,20 +46,20 @@ pub fn render(cluster: &RivvenCluster) -> Vec<RenderedObject> {
         objects.push(RenderedObject::new(&network_policy(cluster, &owner)));
     }
     if cluster.spec.metrics.enabled && cluster.spec.metrics.service_monitor_enabled {
-        // rivvend serves /metrics on its API port; nothing listens on `metrics.port` in 0.0.22.
-        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::cluster_workload(cluster.name()), "http", "/metrics")));
+        // rivvend serves metrics on its API port (see `Broker::metrics_port`).
+        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::cluster_workload(cluster.name()), "http", broker(cluster).metrics_path)));
     }
     objects
 }
 
 /// The broker settings as `RIVVEN_*` variables, which rivvend reads from its environment.
-fn config_map(cluster: &RivvenCluster, owner: &Owner<'_>) -> ConfigMap {
+fn config_map(cluster: &RivvenCluster, owner: &Owner<'_>, options: &RenderOptions) -> ConfigMap {
     let c = &cluster.spec.config;
     let mut data: BTreeMap<String, String> = BTreeMap::new();
     let mut set = |key: &str, value: String| {
         data.insert(key.to_owned(), value);
     };
-    set("RIVVEN_DATA_DIR", BROKER_DATA_DIR.into());
+    set("RIVVEN_DATA_DIR", broker(cluster).data_dir.into());
     set("RIVVEN_DEFAULT_PARTITIONS", c.default_partitions.to_string());
     set("RIVVEN_REPLICATION_FACTOR", c.default_replication_factor.to_string());
     set("RIVVEN_MIN_ISR", c.min_insync_replicas.to_string());
@@ -64,12 +70,14 @@ fn config_map(cluster: &RivvenCluster, owner: &Owner<'_>) -> ConfigMap {
     set("RIVVEN_MAX_REQUEST_SIZE", c.max_request_size.to_string());
     set("RIVVEN_IDLE_TIMEOUT_SECS", c.idle_timeout_secs.to_string());
     set("RUST_LOG", c.log_level.clone());
-    // 0.0.22 cannot create users: without this every admin request fails.
-    set("RIVVEN_NO_REQUIRE_AUTH", "true".into());
+    if !broker(cluster).users {
+        // A broker that cannot create users fails every admin request unless authentication is off.
+        set("RIVVEN_NO_REQUIRE_AUTH", "true".into());
+    }
     if cluster.spec.replicas > 1 {
         set("RIVVEN_MODE", "cluster".into());
         set("RIVVEN_CLUSTER_NAME", cluster.name().into());
-        set("RIVVEN_SEEDS", seeds(cluster));
+        set("RIVVEN_SEEDS", seeds(cluster, &options.cluster_domain));
         set("RIVVEN_RAFT_HEARTBEAT_MS", c.raft_heartbeat_ms.to_string());
         set("RIVVEN_RAFT_ELECTION_MIN_MS", c.raft_election_min_ms.to_string());
         set("RIVVEN_RAFT_ELECTION_MAX_MS", c.raft_election_max_ms.to_string());
@@ -80,26 +88,27 @@ fn config_map(cluster: &RivvenCluster, owner: &Owner<'_>) -> ConfigMap {
 }
 
 /// Every broker's cluster address, through the headless Service's per-pod DNS names.
-fn seeds(cluster: &RivvenCluster) -> String {
+fn seeds(cluster: &RivvenCluster, cluster_domain: &str) -> String {
     let sts = names::cluster_workload(cluster.name());
     let headless = names::cluster_headless(cluster.name());
     let domain = match cluster.namespace() {
-        Some(ns) => format!("{headless}.{ns}.svc.cluster.local"),
+        Some(ns) => format!("{headless}.{ns}.svc.{cluster_domain}"),
         None => headless,
     };
-    (0..cluster.spec.replicas).map(|i| format!("{sts}-{i}.{domain}:{BROKER_CLUSTER_PORT}")).collect::<Vec<_>>().join(",")
+    let port = broker(cluster).cluster_port;
+    (0..cluster.spec.replicas).map(|i| format!("{sts}-{i}.{domain}:{port}")).collect::<Vec<_>>().join(",")
 }
 
-fn ports(cluster_mode: bool) -> Vec<(&'static str, i32)> {
-    let mut ports = vec![("client", BROKER_CLIENT_PORT), ("http", BROKER_API_PORT)];
+fn ports(broker: &Broker, cluster_mode: bool) -> Vec<(&'static str, i32)> {
+    let mut ports = vec![("client", broker.client_port), ("http", broker.api_port)];
     if cluster_mode {
-        ports.push(("cluster", BROKER_CLUSTER_PORT));
+        ports.push(("cluster", broker.cluster_port));
     }
     ports
 }
 
-fn service_ports(cluster_mode: bool) -> Vec<ServicePort> {
-    common::service_ports(&ports(cluster_mode))
+fn service_ports(cluster: &RivvenCluster) -> Vec<ServicePort> {
+    common::service_ports(&ports(broker(cluster), cluster.spec.replicas > 1))
 }
 
 fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
@@ -110,7 +119,7 @@ fn headless_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
             // Brokers must find each other before they are ready.
             publish_not_ready_addresses: Some(true),
             selector: Some(owner.selector_labels()),
-            ports: Some(service_ports(cluster.spec.replicas > 1)),
+            ports: Some(service_ports(cluster)),
             ..ServiceSpec::default()
         }),
         status: None,
@@ -123,7 +132,7 @@ fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(owner.selector_labels()),
-            ports: Some(service_ports(false)),
+            ports: Some(common::service_ports(&ports(broker(cluster), false))),
             ..ServiceSpec::default()
         }),
         status: None,
@@ -135,19 +144,20 @@ fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
 fn network_policy(cluster: &RivvenCluster, owner: &Owner<'_>) -> k8s_openapi::api::networking::v1::NetworkPolicy {
     let brokers = k8s_openapi::api::networking::v1::NetworkPolicyPeer { pod_selector: Some(owner.selector()), ..Default::default() };
     let rivven_clients = vec![common::rivven_pods("rivven-connect"), common::rivven_pods("rivven-schema")];
-    let mut rules = vec![common::IngressRule { ports: vec![BROKER_CLIENT_PORT], from: common::client_sources(&cluster.spec.network_policy.allow_from, rivven_clients) }];
+    let b = broker(cluster);
+    let mut rules = vec![common::IngressRule { ports: vec![b.client_port], from: common::client_sources(&cluster.spec.network_policy.allow_from, rivven_clients) }];
     if cluster.spec.replicas > 1 {
-        rules.push(common::IngressRule { ports: vec![BROKER_CLUSTER_PORT], from: Some(vec![brokers.clone()]) });
+        rules.push(common::IngressRule { ports: vec![b.cluster_port], from: Some(vec![brokers.clone()]) });
     }
     let mut api = common::operations_peers();
     api.push(brokers);
-    rules.push(common::IngressRule { ports: vec![BROKER_API_PORT], from: Some(api) });
+    rules.push(common::IngressRule { ports: vec![b.api_port], from: Some(api) });
     common::network_policy(owner, names::cluster_workload(cluster.name()), rules)
 }
 
-fn http_probe(period: i32, failures: i32) -> Probe {
+fn http_probe(broker: &Broker, period: i32, failures: i32) -> Probe {
     Probe {
-        http_get: Some(HTTPGetAction { path: Some("/health".into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
+        http_get: Some(HTTPGetAction { path: Some(broker.health_path.into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
         period_seconds: Some(period),
         timeout_seconds: Some(3),
         failure_threshold: Some(failures),
@@ -158,15 +168,13 @@ fn http_probe(period: i32, failures: i32) -> Probe {
 fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -> StatefulSet {
     let spec = &cluster.spec;
     let cluster_mode = spec.replicas > 1;
-    let mut args = vec![
-        format!("--bind=0.0.0.0:{BROKER_CLIENT_PORT}"),
-        format!("--api-bind=0.0.0.0:{BROKER_API_PORT}"),
-    ];
+    let b = broker(cluster);
+    let mut args = vec![format!("--bind=0.0.0.0:{}", b.client_port), format!("--api-bind=0.0.0.0:{}", b.api_port)];
     let mut env = vec![common::field_env("POD_NAME", "metadata.name"), common::field_env("POD_IP", "status.podIP")];
     if cluster_mode {
         args.push("--node-id=$(POD_NAME)".into());
-        args.push(format!("--cluster-bind=0.0.0.0:{BROKER_CLUSTER_PORT}"));
-        args.push(format!("--advertise-addr=$(POD_IP):{BROKER_CLUSTER_PORT}"));
+        args.push(format!("--cluster-bind=0.0.0.0:{}", b.cluster_port));
+        args.push(format!("--advertise-addr=$(POD_IP):{}", b.cluster_port));
         let (secret, key) = match &spec.cluster_auth_secret_ref {
             Some(r) => (r.name.clone(), r.key.clone()),
             None => (names::cluster_auth_secret(cluster.name()), "token".to_owned()),
@@ -186,9 +194,9 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
             config_map_ref: Some(ConfigMapEnvSource { name: names::cluster_config(cluster.name()), optional: Some(false) }),
             ..EnvFromSource::default()
         }]),
-        ports: Some(common::container_ports(&ports(cluster_mode))),
-        startup_probe: Some(Probe { failure_threshold: Some(30), ..http_probe(2, 30) }),
-        readiness_probe: Some(http_probe(5, 3)),
+        ports: Some(common::container_ports(&ports(b, cluster_mode))),
+        startup_probe: Some(Probe { failure_threshold: Some(30), ..http_probe(b, 2, 30) }),
+        readiness_probe: Some(http_probe(b, 5, 3)),
         // Liveness asks only whether the broker still accepts connections, and tolerates a minute of
         // failures: a loaded broker that is briefly unready must not be killed (an outage with one broker).
         liveness_probe: Some(Probe {
@@ -199,7 +207,7 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
             ..Probe::default()
         }),
         volume_mounts: Some(vec![
-            VolumeMount { name: "data".into(), mount_path: BROKER_DATA_DIR.into(), ..VolumeMount::default() },
+            VolumeMount { name: "data".into(), mount_path: b.data_dir.into(), ..VolumeMount::default() },
             VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() },
         ]),
         ..Container::default()
@@ -208,11 +216,11 @@ fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -
 
     let mut pod = PodSpec {
         containers: vec![container],
-        termination_grace_period_seconds: Some(i64::from(spec.termination_grace_period_seconds).max(rivven::BROKER_DRAIN_SECONDS)),
+        termination_grace_period_seconds: Some(i64::from(spec.termination_grace_period_seconds).max(b.drain_seconds)),
         volumes: Some(vec![Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }]),
         ..PodSpec::default()
     };
-    common::apply_pod_overrides(&mut pod, &spec.pod);
+    common::apply_pod_overrides(&mut pod, &spec.pod, rivven::release(&spec.version).image_uid);
     common::spread_over_nodes(&mut pod, owner, spec.replicas);
 
     let retention = if spec.storage.delete_claim { "Delete" } else { "Retain" };

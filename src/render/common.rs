@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 
 use crate::model::common::PodOverrides;
 use crate::model::{Kind, Rivven};
-use crate::rivven::IMAGE_UID;
 
 /// Annotation naming the Rivven resource an object was rendered from.
 pub const SOURCE_ANNOTATION: &str = "rivven.hupe1980.github.io/source";
@@ -109,12 +108,12 @@ pub fn config_hash(parts: &[&str]) -> String {
 }
 
 /// Pod security context meeting Pod Security `restricted`, with the user's fields merged over it.
-pub fn pod_security_context(overrides: &PodOverrides) -> PodSecurityContext {
+pub fn pod_security_context(overrides: &PodOverrides, image_uid: i64) -> PodSecurityContext {
     let mut context = PodSecurityContext {
         run_as_non_root: Some(true),
-        run_as_user: Some(IMAGE_UID),
-        run_as_group: Some(IMAGE_UID),
-        fs_group: Some(IMAGE_UID),
+        run_as_user: Some(image_uid),
+        run_as_group: Some(image_uid),
+        fs_group: Some(image_uid),
         fs_group_change_policy: Some("OnRootMismatch".into()),
         seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
         ..PodSecurityContext::default()
@@ -147,7 +146,7 @@ pub fn container_security_context(overrides: &PodOverrides) -> SecurityContext {
 }
 
 /// The pod-level knobs of a spec applied to a pod spec.
-pub fn apply_pod_overrides(pod: &mut PodSpec, overrides: &PodOverrides) {
+pub fn apply_pod_overrides(pod: &mut PodSpec, overrides: &PodOverrides, image_uid: i64) {
     pod.affinity = overrides.affinity.as_deref().cloned();
     pod.tolerations = non_empty(overrides.tolerations.clone());
     pod.node_selector = (!overrides.node_selector.is_empty()).then(|| overrides.node_selector.clone());
@@ -156,7 +155,7 @@ pub fn apply_pod_overrides(pod: &mut PodSpec, overrides: &PodOverrides) {
     pod.service_account_name = overrides.service_account.name.clone();
     pod.automount_service_account_token = Some(overrides.service_account.automount_token);
     pod.image_pull_secrets = non_empty(overrides.image_pull_secrets.iter().map(|n| LocalObjectReference { name: n.clone() }).collect());
-    pod.security_context = Some(pod_security_context(overrides));
+    pod.security_context = Some(pod_security_context(overrides, image_uid));
     // Service links would inject `<SERVICE>_PORT`-style variables that nothing reads.
     pod.enable_service_links = Some(false);
 }

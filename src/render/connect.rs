@@ -10,19 +10,19 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::common::{self, Owner};
 use super::connect_config::connect_yaml;
-use super::RenderedObject;
+use super::{RenderOptions, RenderedObject};
 use crate::model::{names, Kind, RivvenConnect};
-use crate::output::yaml;
-use crate::rivven::{self, CONNECT_CONFIG_DIR, CONNECT_STATE_DIR};
+use crate::yaml;
+use crate::rivven;
 
 /// File name of the worker configuration in its ConfigMap.
 pub const CONFIG_FILE: &str = "connect.yaml";
 
 /// Renders one connect resource.
-pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
+pub fn render(connect: &RivvenConnect, options: &RenderOptions) -> Vec<RenderedObject> {
     let owner = Owner::of(connect, Kind::Connect, "rivven-connect", "connect", &connect.spec.version);
-    let config_text = format!("# Rendered by rivven-render from {}; do not edit.\n{}", owner.source(), yaml::to_string(&connect_yaml(connect)));
-    let secrets = secret_refs(connect);
+    let config_text = format!("# Rendered by rivven-render from {}; do not edit.\n{}", owner.source(), yaml::to_string(&connect_yaml(connect, options)));
+    let secrets = crate::model::secrets::secret_refs(connect);
     let hash = common::config_hash(&[&config_text, &secrets.iter().cloned().collect::<Vec<_>>().join(",")]);
     let config_map = ConfigMap {
         metadata: owner.metadata(names::connect_config(connect.name())),
@@ -43,16 +43,9 @@ pub fn render(connect: &RivvenConnect) -> Vec<RenderedObject> {
     }
     let metrics = &connect.spec.settings.metrics;
     if metrics.enabled && metrics.service_monitor_enabled {
-        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::connect_workload(connect.name()), "metrics", "/metrics")));
+        objects.push(RenderedObject::from_value(common::service_monitor(&owner, &names::connect_workload(connect.name()), "metrics", rivven::release(&connect.spec.version).connect.metrics_path)));
     }
     objects
-}
-
-/// Each distinct Secret referenced by a connector, in name order.
-pub fn secret_refs(connect: &RivvenConnect) -> BTreeSet<String> {
-    let sources = connect.spec.sources.iter().map(|s| &s.config_secret_ref);
-    let sinks = connect.spec.sinks.iter().map(|s| &s.config_secret_ref);
-    sources.chain(sinks).flatten().cloned().collect()
 }
 
 fn ports(connect: &RivvenConnect) -> Vec<(&'static str, i32)> {
@@ -79,6 +72,7 @@ fn service(connect: &RivvenConnect, owner: &Owner<'_>) -> Service {
 
 fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, secrets: &BTreeSet<String>) -> Deployment {
     let spec = &connect.spec;
+    let program = &rivven::release(&spec.version).connect;
     let env_from: Vec<EnvFromSource> = secrets
         .iter()
         .map(|secret| EnvFromSource {
@@ -89,12 +83,12 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
     let mut container = Container {
         name: "rivven-connect".into(),
         image: Some(rivven::image_reference(&spec.image, &spec.version)),
-        args: Some(vec!["-c".into(), format!("{CONNECT_CONFIG_DIR}/{CONFIG_FILE}"), "run".into()]),
+        args: Some(vec!["-c".into(), format!("{}/{CONFIG_FILE}", program.config_dir), "run".into()]),
         env_from: common::non_empty(env_from),
         ports: Some(common::container_ports(&ports(connect))),
-        // rivven-connect 0.0.22 answers /health and /ready with 503 forever; only /live works.
+        // Only the live path answers 200 (`Connect::health_endpoints`): readiness is the open port.
         liveness_probe: Some(Probe {
-            http_get: Some(HTTPGetAction { path: Some("/live".into()), port: IntOrString::String("health".into()), ..HTTPGetAction::default() }),
+            http_get: Some(HTTPGetAction { path: Some(program.live_path.into()), port: IntOrString::String("health".into()), ..HTTPGetAction::default() }),
             initial_delay_seconds: Some(5),
             period_seconds: Some(10),
             timeout_seconds: Some(3),
@@ -108,8 +102,8 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
             ..Probe::default()
         }),
         volume_mounts: Some(vec![
-            VolumeMount { name: "config".into(), mount_path: CONNECT_CONFIG_DIR.into(), read_only: Some(true), ..VolumeMount::default() },
-            VolumeMount { name: "state".into(), mount_path: CONNECT_STATE_DIR.into(), ..VolumeMount::default() },
+            VolumeMount { name: "config".into(), mount_path: program.config_dir.into(), read_only: Some(true), ..VolumeMount::default() },
+            VolumeMount { name: "state".into(), mount_path: program.state_dir.into(), ..VolumeMount::default() },
             VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() },
         ]),
         ..Container::default()
@@ -129,7 +123,7 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         ]),
         ..PodSpec::default()
     };
-    common::apply_pod_overrides(&mut pod, &spec.pod);
+    common::apply_pod_overrides(&mut pod, &spec.pod, rivven::release(&spec.version).image_uid);
     common::spread_over_nodes(&mut pod, owner, spec.replicas);
     Deployment {
         metadata: owner.metadata(names::connect_workload(connect.name())),

@@ -7,25 +7,27 @@ use serde_json::{json, Map, Value};
 use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
 use crate::model::connectors::registry::{self, Direction};
 use crate::model::RivvenConnect;
-use crate::rivven::{BROKER_CLIENT_PORT, CONNECT_STATE_DIR};
+use super::RenderOptions;
+use crate::rivven;
 
 /// `host:port` of the referenced cluster's client Service.
-pub fn bootstrap_server(connect: &RivvenConnect) -> String {
+pub fn bootstrap_server(connect: &RivvenConnect, cluster_domain: &str) -> String {
     let r = &connect.spec.cluster_ref;
+    let port = rivven::release(&connect.spec.version).broker.client_port;
     match r.namespace.as_deref().or(connect.namespace()) {
-        Some(ns) => format!("{}.{ns}.svc.cluster.local:{BROKER_CLIENT_PORT}", crate::model::names::cluster_workload(&r.name)),
-        None => format!("{}:{BROKER_CLIENT_PORT}", crate::model::names::cluster_workload(&r.name)),
+        Some(ns) => format!("{}.{ns}.svc.{cluster_domain}:{port}", crate::model::names::cluster_workload(&r.name)),
+        None => format!("{}:{port}", crate::model::names::cluster_workload(&r.name)),
     }
 }
 
 /// The whole connect.yaml document.
-pub fn connect_yaml(connect: &RivvenConnect) -> Value {
+pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions) -> Value {
     let spec = &connect.spec;
     let settings = &spec.settings;
     let sources: Map<String, Value> = spec.sources.iter().map(|s| (s.name.clone(), source(s))).collect();
     let sinks: Map<String, Value> = spec.sinks.iter().map(|s| (s.name.clone(), sink(s))).collect();
     let mut global = json!({
-        "state_dir": CONNECT_STATE_DIR,
+        "state_dir": rivven::release(&spec.version).connect.state_dir,
         "topic": {
             "auto_create": settings.topic.auto_create,
             "default_partitions": settings.topic.default_partitions,
@@ -46,7 +48,7 @@ pub fn connect_yaml(connect: &RivvenConnect) -> Value {
     }
     json!({
         "version": "1.0",
-        "broker": { "bootstrap_servers": [bootstrap_server(connect)] },
+        "broker": { "bootstrap_servers": [bootstrap_server(connect, &options.cluster_domain)] },
         "sources": sources,
         "sinks": sinks,
         "settings": global,

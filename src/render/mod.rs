@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::source::ResourceRef;
 use crate::validate::Validated;
 
 pub mod cluster;
@@ -25,6 +26,22 @@ pub struct RenderedObject {
     pub name: String,
     /// The whole object.
     pub value: Value,
+    /// The resource it was rendered from (a topic plan: its cluster, or its first topic when the
+    /// cluster is not in the input); set by [`render_each`].
+    pub from: Option<ResourceRef>,
+}
+
+/// apiVersion, kind, namespace and name: what identifies an object in a cluster.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace` (`None`: chosen at apply time).
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
 }
 
 impl RenderedObject {
@@ -42,13 +59,35 @@ impl RenderedObject {
             namespace: text("/metadata/namespace"),
             name: text("/metadata/name").unwrap_or_default(),
             value,
+            from: None,
         }
+    }
+
+    /// What identifies the object in a cluster.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef { api_version: self.api_version.clone(), kind: self.kind.clone(), namespace: self.namespace.clone(), name: self.name.clone() }
     }
 
     /// Position of the kind in apply order (configuration before the workloads that read it).
     fn kind_rank(&self) -> usize {
         const ORDER: [&str; 8] = ["ConfigMap", "Secret", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet", "Deployment", "ServiceMonitor"];
         ORDER.iter().position(|k| *k == self.kind).unwrap_or(ORDER.len())
+    }
+}
+
+/// Choices of the environment the manifests are rendered for.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    /// The cluster's DNS domain, in every rendered service address (`cluster.local` by default).
+    pub cluster_domain: String,
+}
+
+/// The cluster domain of a Kubernetes cluster installed with the defaults.
+pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self { cluster_domain: DEFAULT_CLUSTER_DOMAIN.to_owned() }
     }
 }
 
@@ -60,9 +99,9 @@ pub struct Rendered {
 }
 
 /// Renders every validated resource. Only call it on input without errors.
-pub fn render(validated: &Validated) -> Rendered {
+pub fn render(validated: &Validated, options: &RenderOptions) -> Rendered {
     let mut objects = Vec::new();
-    let _ = render_each(validated, &mut |o| {
+    let _ = render_each(validated, options, &mut |o| {
         objects.push(o);
         Ok::<(), std::convert::Infallible>(())
     });
@@ -82,23 +121,27 @@ enum Unit<'a> {
 /// resources, never on the order of the input: by namespace, then clusters (with their topic plans),
 /// registries and connects, each by name; a resource's objects in apply order (configuration, Services,
 /// policies, budgets, workloads, monitors). Stops at the first error `each` returns.
-pub fn render_each<E>(validated: &Validated, each: &mut dyn FnMut(RenderedObject) -> Result<(), E>) -> Result<(), E> {
-    let mut units: Vec<((Option<String>, u8, String), Unit<'_>)> = Vec::new();
+pub fn render_each<E>(validated: &Validated, options: &RenderOptions, each: &mut dyn FnMut(RenderedObject) -> Result<(), E>) -> Result<(), E> {
+    type Key = (Option<String>, u8, String);
+    let mut units: Vec<(Key, &ResourceRef, Unit<'_>)> = Vec::new();
     let key = |ns: Option<&str>, rank: u8, name: &str| (ns.map(str::to_owned), rank, name.to_owned());
-    units.extend(validated.clusters.iter().map(|c| (key(c.resource.namespace(), 0, c.resource.name()), Unit::Cluster(&c.resource))));
-    units.extend(topic::render_plans(validated).into_iter().map(|(cluster, plan)| (key(plan.namespace.as_deref(), 1, &cluster), Unit::TopicPlan(plan))));
-    units.extend(validated.registries.iter().map(|r| (key(r.resource.namespace(), 2, r.resource.name()), Unit::Registry(&r.resource))));
-    units.extend(validated.connects.iter().map(|c| (key(c.resource.namespace(), 3, c.resource.name()), Unit::Connect(&c.resource))));
+    units.extend(validated.clusters.iter().map(|c| (key(c.resource.namespace(), 0, c.resource.name()), &c.reference, Unit::Cluster(&c.resource))));
+    units.extend(
+        topic::render_plans(validated).into_iter().map(|(cluster, from, plan)| (key(plan.namespace.as_deref(), 1, &cluster), from, Unit::TopicPlan(plan))),
+    );
+    units.extend(validated.registries.iter().map(|r| (key(r.resource.namespace(), 2, r.resource.name()), &r.reference, Unit::Registry(&r.resource))));
+    units.extend(validated.connects.iter().map(|c| (key(c.resource.namespace(), 3, c.resource.name()), &c.reference, Unit::Connect(&c.resource))));
     units.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, unit) in units {
+    for (_, from, unit) in units {
         let mut objects = match unit {
-            Unit::Cluster(c) => cluster::render(c),
+            Unit::Cluster(c) => cluster::render(c, options),
             Unit::TopicPlan(plan) => vec![plan],
-            Unit::Registry(r) => schema_registry::render(r),
-            Unit::Connect(c) => connect::render(c),
+            Unit::Registry(r) => schema_registry::render(r, options),
+            Unit::Connect(c) => connect::render(c, options),
         };
         objects.sort_by(|a, b| (a.kind_rank(), &a.kind, &a.name).cmp(&(b.kind_rank(), &b.kind, &b.name)));
-        for object in objects {
+        for mut object in objects {
+            object.from = Some(from.clone());
             each(object)?;
         }
     }

@@ -8,10 +8,10 @@ use k8s_openapi::api::core::v1::{
     ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde_json::json;
 
 use super::common::{self, Owner};
-use super::RenderedObject;
+use super::{RenderOptions, RenderedObject};
+use crate::model::plan::{self, RegistryPlan, SubjectCompatibility};
 use crate::model::{names, Kind, RivvenSchemaRegistry};
 use crate::rivven;
 
@@ -19,10 +19,10 @@ use crate::rivven;
 pub const PLAN_KEY: &str = "registry-plan.json";
 
 /// Renders one registry.
-pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
+pub fn render(registry: &RivvenSchemaRegistry, options: &RenderOptions) -> Vec<RenderedObject> {
     let owner = Owner::of(registry, Kind::SchemaRegistry, "rivven-schema", "schema-registry", &registry.spec.version);
     let mut objects = vec![
-        RenderedObject::new(&plan(registry, &owner)),
+        RenderedObject::new(&plan(registry, &owner, &options.cluster_domain)),
         RenderedObject::new(&service(registry, &owner)),
         RenderedObject::new(&deployment(registry, &owner)),
     ];
@@ -43,21 +43,23 @@ pub fn render(registry: &RivvenSchemaRegistry) -> Vec<RenderedObject> {
 
 /// What the registry's API must be told after start: rivven-schema ignores `--compatibility`, so
 /// the in-cluster companion sets the levels with `PUT /config` and `PUT /config/{subject}`.
-fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> ConfigMap {
+pub fn registry_plan(registry: &RivvenSchemaRegistry, cluster_domain: &str) -> RegistryPlan {
     let compat = &registry.spec.compatibility;
-    let plan = json!({
-        "registry": format!("http://{}:{}", match registry.namespace() {
-            Some(ns) => format!("{}.{ns}.svc.cluster.local", names::registry_workload(registry.name())),
-            None => names::registry_workload(registry.name()),
-        }, registry.spec.server.port),
-        "compatibility": compat.default_level,
-        "subjects": compat.per_subject.iter().map(|(s, l)| json!({ "subject": s, "compatibility": l })).collect::<Vec<_>>(),
-    });
-    let mut text = serde_json::to_string_pretty(&plan).expect("plan serializes");
-    text.push('\n');
+    let host = match registry.namespace() {
+        Some(ns) => format!("{}.{ns}.svc.{cluster_domain}", names::registry_workload(registry.name())),
+        None => names::registry_workload(registry.name()),
+    };
+    RegistryPlan {
+        registry: format!("http://{host}:{}", registry.spec.server.port),
+        compatibility: compat.default_level,
+        subjects: compat.per_subject.iter().map(|(s, l)| SubjectCompatibility { subject: s.clone(), compatibility: *l }).collect(),
+    }
+}
+
+fn plan(registry: &RivvenSchemaRegistry, owner: &Owner<'_>, cluster_domain: &str) -> ConfigMap {
     ConfigMap {
         metadata: owner.metadata(names::registry_config(registry.name())),
-        data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), text)])),
+        data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), plan::to_text(&registry_plan(registry, cluster_domain)))])),
         ..ConfigMap::default()
     }
 }
@@ -87,13 +89,14 @@ fn probe(path: &str, period: i32) -> Probe {
 
 fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment {
     let spec = &registry.spec;
+    let release = rivven::release(&spec.version);
     let mut container = Container {
         name: "rivven-schema".into(),
         image: Some(rivven::image_reference(&spec.image, &spec.version)),
         args: Some(vec!["serve".into(), format!("--host={}", spec.server.bind_address), format!("--port={}", spec.server.port)]),
         ports: Some(common::container_ports(&[("http", i32::from(spec.server.port))])),
-        readiness_probe: Some(probe("/health/ready", 5)),
-        liveness_probe: Some(probe("/health/live", 10)),
+        readiness_probe: Some(probe(release.registry.ready_path, 5)),
+        liveness_probe: Some(probe(release.registry.live_path, 10)),
         volume_mounts: Some(vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() }]),
         ..Container::default()
     };
@@ -103,7 +106,7 @@ fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment 
         volumes: Some(vec![Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }]),
         ..PodSpec::default()
     };
-    common::apply_pod_overrides(&mut pod, &spec.pod);
+    common::apply_pod_overrides(&mut pod, &spec.pod, rivven::release(&spec.version).image_uid);
     common::spread_over_nodes(&mut pod, owner, spec.replicas);
     Deployment {
         metadata: owner.metadata(names::registry_workload(registry.name())),

@@ -3,37 +3,51 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use serde_json::{json, Map, Value};
 
 use super::common::Owner;
 use super::RenderedObject;
+use crate::model::plan::{self, BrokerTopicConfig, PlannedTopic, TopicPlan};
 use crate::model::topic::TopicConfig;
 use crate::model::{names, Kind, DEFAULT_RIVVEN_VERSION};
+use crate::source::ResourceRef;
 use crate::validate::Validated;
 
 /// Key of the plan in the ConfigMap.
 pub const PLAN_KEY: &str = "topics.json";
 
-/// One plan per referenced cluster (with the cluster's name), topics sorted by broker name.
-pub fn render_plans(validated: &Validated) -> Vec<(String, RenderedObject)> {
-    let mut plans: BTreeMap<(Option<String>, String), Vec<Value>> = BTreeMap::new();
+/// The topic plans, one per referenced cluster (namespace, cluster name), topics sorted by broker name.
+pub fn plans(validated: &Validated) -> Vec<((Option<String>, String), TopicPlan)> {
+    let mut plans: BTreeMap<(Option<String>, String), Vec<PlannedTopic>> = BTreeMap::new();
     for checked in &validated.topics {
         let topic = &checked.resource;
         let spec = &topic.spec;
         let namespace = spec.cluster_ref.namespace.clone().or_else(|| topic.namespace().map(str::to_owned));
-        plans.entry((namespace, spec.cluster_ref.name.clone())).or_default().push(json!({
-            "name": spec.broker_topic_name(topic.name()),
-            "partitions": spec.partitions,
-            "replicationFactor": spec.replication_factor,
-            "config": broker_config(&spec.config),
-            "deleteOnRemove": spec.delete_on_remove,
-            "source": format!("RivvenTopic/{}{}", topic.namespace().map(|n| format!("{n}/")).unwrap_or_default(), topic.name()),
-        }));
+        plans.entry((namespace, spec.cluster_ref.name.clone())).or_default().push(PlannedTopic {
+            name: spec.broker_topic_name(topic.name()).to_owned(),
+            partitions: spec.partitions,
+            replication_factor: spec.replication_factor,
+            config: broker_config(&spec.config),
+            delete_on_remove: spec.delete_on_remove,
+            source: format!("RivvenTopic/{}{}", topic.namespace().map(|n| format!("{n}/")).unwrap_or_default(), topic.name()),
+        });
     }
     plans
         .into_iter()
-        .map(|((namespace, cluster), mut topics)| {
-            topics.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        .map(|(key, mut topics)| {
+            topics.sort_by(|a, b| a.name.cmp(&b.name));
+            let plan = TopicPlan { cluster: key.1.clone(), topics };
+            (key, plan)
+        })
+        .collect()
+}
+
+/// One plan ConfigMap per referenced cluster, with the cluster's name and the resource it belongs to
+/// (the cluster when it is in the input, else the plan's first topic).
+pub fn render_plans(validated: &Validated) -> Vec<(String, &ResourceRef, RenderedObject)> {
+    plans(validated)
+        .into_iter()
+        .map(|((namespace, cluster), plan)| {
+            let from = owner_of(validated, namespace.as_deref(), &cluster);
             let labels = BTreeMap::new();
             let owner = Owner {
                 kind: Kind::Cluster,
@@ -44,35 +58,43 @@ pub fn render_plans(validated: &Validated) -> Vec<(String, RenderedObject)> {
                 version: DEFAULT_RIVVEN_VERSION,
                 user_labels: &labels,
             };
-            let mut text = serde_json::to_string_pretty(&json!({ "cluster": cluster, "topics": topics })).expect("plan serializes");
-            text.push('\n');
-            let plan = RenderedObject::new(&ConfigMap {
+            let object = RenderedObject::new(&ConfigMap {
                 metadata: owner.metadata(names::cluster_topics(&cluster)),
-                data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), text)])),
+                data: Some(BTreeMap::from([(PLAN_KEY.to_owned(), plan::to_text(&plan))])),
                 ..ConfigMap::default()
             });
-            (cluster, plan)
+            (cluster, from, object)
         })
         .collect()
 }
 
-/// The topic configuration under the broker's own keys, values as strings.
-fn broker_config(config: &TopicConfig) -> Value {
-    let mut map = Map::new();
-    let mut put = |key: &str, value: Option<String>| {
-        if let Some(v) = value {
-            map.insert(key.to_owned(), Value::String(v));
+/// The cluster a plan belongs to, or (when it is not in the input) the first of its topics.
+fn owner_of<'a>(validated: &'a Validated, namespace: Option<&str>, cluster: &str) -> &'a ResourceRef {
+    let found = validated.clusters.iter().find(|c| c.resource.namespace() == namespace && c.resource.name() == cluster);
+    match found {
+        Some(c) => &c.reference,
+        None => {
+            let topics = validated.topics.iter().filter(|t| {
+                let r = &t.resource.spec.cluster_ref;
+                r.name == cluster && r.namespace.as_deref().or(t.resource.namespace()) == namespace
+            });
+            &topics.min_by_key(|t| t.resource.name()).expect("a plan has a topic").reference
         }
-    };
-    put("retention.ms", config.retention_ms.map(|v| v.to_string()));
-    put("retention.bytes", config.retention_bytes.map(|v| v.to_string()));
-    put("cleanup.policy", config.cleanup_policy.as_ref().map(spelling));
-    put("compression.type", config.compression_type.as_ref().map(spelling));
-    put("min.insync.replicas", config.min_insync_replicas.map(|v| v.to_string()));
-    put("max.message.bytes", config.max_message_bytes.map(|v| v.to_string()));
-    put("segment.bytes", config.segment_bytes.map(|v| v.to_string()));
-    put("segment.ms", config.segment_ms.map(|v| v.to_string()));
-    Value::Object(map)
+    }
+}
+
+/// The topic configuration under the broker's own keys, values as strings.
+fn broker_config(config: &TopicConfig) -> BrokerTopicConfig {
+    BrokerTopicConfig {
+        retention_ms: config.retention_ms.map(|v| v.to_string()),
+        retention_bytes: config.retention_bytes.map(|v| v.to_string()),
+        cleanup_policy: config.cleanup_policy.as_ref().map(spelling),
+        compression_type: config.compression_type.as_ref().map(spelling),
+        min_insync_replicas: config.min_insync_replicas.map(|v| v.to_string()),
+        max_message_bytes: config.max_message_bytes.map(|v| v.to_string()),
+        segment_bytes: config.segment_bytes.map(|v| v.to_string()),
+        segment_ms: config.segment_ms.map(|v| v.to_string()),
+    }
 }
 
 /// The serde spelling of an enum value (`compact,delete`, `lz4`).

@@ -1,24 +1,175 @@
-//! What the real Rivven 0.0.22 programs need, as measured (see the README's "Rivven 0.0.22" notes):
-//! images, ports, flags, probe paths, and what each program cannot do.
+//! The Rivven capability table: what each known release's programs need (images, ports, flags,
+//! probe paths) and what they cannot do, as measured on the real programs (see the README's
+//! "Rivven 0.0.22" notes). Rules and builders ask [`release`] for the entry of a resource's
+//! `spec.version` instead of naming a version themselves.
 
-/// uid and gid of the images' `USER 65532:65532`.
-pub const IMAGE_UID: i64 = 65532;
+/// One Rivven release, as its programs behave.
+#[derive(Debug)]
+pub struct Release {
+    /// The version, as `spec.version` and the image tags spell it.
+    pub version: &'static str,
+    /// uid and gid of the images' `USER`.
+    pub image_uid: i64,
+    /// The broker, `rivvend`.
+    pub broker: Broker,
+    /// The worker, `rivven-connect`.
+    pub connect: Connect,
+    /// The registry, `rivven-schema`.
+    pub registry: Registry,
+}
 
-/// rivvend's binary protocol port.
-pub const BROKER_CLIENT_PORT: i32 = 9092;
-/// rivvend's cluster (Raft/SWIM) port: the client port + 1.
-pub const BROKER_CLUSTER_PORT: i32 = 9093;
-/// rivvend's HTTP API port (health, metrics).
-pub const BROKER_API_PORT: i32 = 9094;
-/// Where the broker's data volume is mounted.
-pub const BROKER_DATA_DIR: &str = "/data";
-/// Seconds rivvend needs to drain after SIGTERM (measured 5-7 s).
-pub const BROKER_DRAIN_SECONDS: i64 = 10;
+/// What `rivvend` needs and can do.
+#[derive(Debug)]
+pub struct Broker {
+    /// Image repository.
+    pub image: &'static str,
+    /// Binary protocol port.
+    pub client_port: i32,
+    /// Cluster (Raft/SWIM) port: the client port + 1.
+    pub cluster_port: i32,
+    /// HTTP API port (health, metrics).
+    pub api_port: i32,
+    /// Health path on the API port.
+    pub health_path: &'static str,
+    /// Metrics path on the API port.
+    pub metrics_path: &'static str,
+    /// Where the data volume is mounted.
+    pub data_dir: &'static str,
+    /// Seconds it needs to drain after SIGTERM.
+    pub drain_seconds: i64,
+    /// Whether more than one broker can form a cluster.
+    pub cluster_mode: bool,
+    /// Whether it can serve TLS.
+    pub tls: bool,
+    /// Whether it can create users (otherwise it must run without authentication).
+    pub users: bool,
+    /// Whether ACLs can be provisioned.
+    pub acls: bool,
+    /// Whether it has a broker-wide retention setting.
+    pub retention_setting: bool,
+    /// Whether metrics can be served on a port of their own.
+    pub metrics_port: bool,
+}
 
-/// Where connect.yaml is mounted in the worker.
-pub const CONNECT_CONFIG_DIR: &str = "/etc/rivven-connect";
-/// The worker's state directory (offsets, checkpoints), an emptyDir.
-pub const CONNECT_STATE_DIR: &str = "/var/lib/rivven-connect";
+/// What `rivven-connect` needs and can do.
+#[derive(Debug)]
+pub struct Connect {
+    /// Image repository.
+    pub image: &'static str,
+    /// Where connect.yaml is mounted.
+    pub config_dir: &'static str,
+    /// The state directory (offsets, checkpoints).
+    pub state_dir: &'static str,
+    /// The one health path that answers 200 when the worker runs.
+    pub live_path: &'static str,
+    /// Metrics path.
+    pub metrics_path: &'static str,
+    /// Whether `/health` and `/ready` ever answer 200.
+    pub health_endpoints: bool,
+    /// Whether CDC sources can mask columns.
+    pub column_masks: bool,
+}
+
+/// What `rivven-schema` can do.
+#[derive(Debug)]
+pub struct Registry {
+    /// Image repository.
+    pub image: &'static str,
+    /// Readiness path.
+    pub ready_path: &'static str,
+    /// Liveness path.
+    pub live_path: &'static str,
+    /// Whether schemas survive a restart (a storage backend other than memory).
+    pub persistent_storage: bool,
+    /// Whether it serves metrics.
+    pub metrics: bool,
+    /// Whether it can authenticate clients.
+    pub auth: bool,
+    /// Whether it can serve TLS.
+    pub tls: bool,
+    /// Whether `--compatibility` is applied (otherwise only `PUT /config` sets levels).
+    pub compatibility_flag: bool,
+    /// Whether it has a request timeout setting.
+    pub request_timeout: bool,
+    /// Whether it has a CORS setting.
+    pub cors: bool,
+    /// Whether formats can be turned off.
+    pub format_toggle: bool,
+    /// Whether it can synchronise with an external registry.
+    pub external_sync: bool,
+}
+
+/// Rivven 0.0.22, as measured.
+pub const V0_0_22: Release = Release {
+    version: "0.0.22",
+    image_uid: 65532,
+    broker: Broker {
+        image: "ghcr.io/hupe1980/rivvend",
+        client_port: 9092,
+        cluster_port: 9093,
+        api_port: 9094,
+        health_path: "/health",
+        metrics_path: "/metrics",
+        data_dir: "/data",
+        // Measured 5-7 s.
+        drain_seconds: 10,
+        // A second broker never joins: the Raft bootstrap fails.
+        cluster_mode: false,
+        tls: false,
+        users: false,
+        acls: false,
+        retention_setting: false,
+        metrics_port: false,
+    },
+    connect: Connect {
+        image: "ghcr.io/hupe1980/rivven-connect",
+        config_dir: "/etc/rivven-connect",
+        state_dir: "/var/lib/rivven-connect",
+        live_path: "/live",
+        metrics_path: "/metrics",
+        // /health and /ready answer 503 forever.
+        health_endpoints: false,
+        column_masks: false,
+    },
+    registry: Registry {
+        image: "ghcr.io/hupe1980/rivven-schema",
+        ready_path: "/health/ready",
+        live_path: "/health/live",
+        persistent_storage: false,
+        metrics: false,
+        auth: false,
+        tls: false,
+        compatibility_flag: false,
+        request_timeout: false,
+        cors: false,
+        format_toggle: false,
+        external_sync: false,
+    },
+};
+
+/// Every known release, oldest first.
+pub const KNOWN: &[&Release] = &[&V0_0_22];
+
+/// The newest known release: what an unknown version renders with.
+pub fn newest() -> &'static Release {
+    KNOWN[KNOWN.len() - 1]
+}
+
+/// The release of a version, when it is known.
+pub fn known(version: &str) -> Option<&'static Release> {
+    KNOWN.iter().copied().find(|r| r.version == version)
+}
+
+/// The release a version renders with: its own entry, or the newest for a version not known (a
+/// warning says so, so that a user on a newer Rivven is not blocked).
+pub fn release(version: &str) -> &'static Release {
+    known(version).unwrap_or_else(newest)
+}
+
+/// The known versions, for messages (`0.0.22`).
+pub fn known_versions() -> String {
+    KNOWN.iter().map(|r| r.version).collect::<Vec<_>>().join(", ")
+}
 
 /// The image reference for a repository and version: a reference that already carries a tag or
 /// digest is used as written.
@@ -33,7 +184,7 @@ pub fn image_reference(image: &str, version: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::image_reference;
+    use super::{image_reference, known, release, V0_0_22};
 
     #[test]
     fn tags_only_untagged_images() {
@@ -41,5 +192,13 @@ mod tests {
         assert_eq!(image_reference("localhost:5000/rivvend", "0.0.22"), "localhost:5000/rivvend:0.0.22");
         assert_eq!(image_reference("my.registry/rivvend:custom", "0.0.22"), "my.registry/rivvend:custom");
         assert_eq!(image_reference("rivvend@sha256:abc", "0.0.22"), "rivvend@sha256:abc");
+    }
+
+    #[test]
+    fn unknown_versions_use_the_newest_entry() {
+        assert_eq!(known("0.0.22").map(|r| r.version), Some("0.0.22"));
+        assert!(known("0.0.23").is_none());
+        assert_eq!(release("0.0.23").version, V0_0_22.version);
+        assert_eq!(release("9.9.9").broker.client_port, 9092);
     }
 }

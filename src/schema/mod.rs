@@ -27,7 +27,7 @@ pub fn schema_file_text(kind: Kind) -> String {
 
 /// The four CRDs as one YAML stream.
 pub fn crd_stream() -> String {
-    Kind::ALL.iter().map(|k| format!("---\n{}", crate::output::yaml::to_string(&crd::crd(*k)))).collect()
+    Kind::ALL.iter().map(|k| format!("---\n{}", crate::yaml::to_string(&crd::crd(*k)))).collect()
 }
 
 /// The JSON Schema (draft 2020-12) of a whole document of `kind`.

@@ -2,7 +2,7 @@
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::load::Document;
 
-use super::paths;
+use crate::source::pointer as paths;
 
 /// Reporting helper for the rules of one document.
 pub struct RuleContext<'a> {
@@ -17,8 +17,8 @@ impl<'a> RuleContext<'a> {
     pub fn report(&mut self, severity: Severity, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
         let d = Diagnostic::new(severity, rule, message)
             .at(self.doc.finding_location(pointer))
-            .path(paths::display(&self.doc.value, pointer))
-            .resource(Some(self.doc.display_name()));
+            .field(pointer, paths::display(&self.doc.value, pointer))
+            .resource(Some(self.doc.reference()));
         self.out.push(d);
         self.out.last_mut().expect("just pushed")
     }
@@ -27,8 +27,8 @@ impl<'a> RuleContext<'a> {
     pub fn key_error(&mut self, rule: &'static str, pointer: &str, message: impl Into<String>) -> &mut Diagnostic {
         let d = Diagnostic::error(rule, message)
             .at(self.doc.key_location(pointer))
-            .path(paths::display(&self.doc.value, pointer))
-            .resource(Some(self.doc.display_name()));
+            .field(pointer, paths::display(&self.doc.value, pointer))
+            .resource(Some(self.doc.reference()));
         self.out.push(d);
         self.out.last_mut().expect("just pushed")
     }

@@ -137,7 +137,7 @@ pub fn check(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) 
         let ns = r.namespace.as_deref().or(owner_ns);
         clusters.get(&(ns, r.name.as_str())).copied()
     };
-    let mut broker_topics: HashMap<(Ns<'_>, &str, &str), (Ns<'_>, &str)> = HashMap::new();
+    let mut broker_topics: HashMap<(Ns<'_>, &str, &str), (Ns<'_>, &str, usize)> = HashMap::new();
     for topic in &validated.topics {
         let mut ctx = Ctx { doc: &docs[topic.doc], out };
         let Some(cluster) = resolve(topic.namespace.as_deref(), &topic.of.cluster_ref) else {
@@ -146,20 +146,22 @@ pub fn check(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) 
         };
         let spec = &topic.of;
         if u32::from(spec.replication_factor) > cluster.of.replicas {
-            ctx.error("topic/replication-factor", "/spec/replicationFactor", format!("replicationFactor {} exceeds the {} broker(s) of RivvenCluster `{}`", spec.replication_factor, cluster.of.replicas, cluster.name.as_str()));
+            ctx.error("topic/replication-factor", "/spec/replicationFactor", format!("replicationFactor {} exceeds the {} broker(s) of RivvenCluster `{}`", spec.replication_factor, cluster.of.replicas, cluster.name.as_str()))
+                .with_related(brokers_at(docs, cluster), brokers_message(cluster));
         }
         let broker_name = spec.broker_name.as_str();
         let key = (cluster.namespace.as_deref(), cluster.name.as_str(), broker_name);
-        let this = (topic.namespace.as_deref(), topic.name.as_str());
+        let this = (topic.namespace.as_deref(), topic.name.as_str(), topic.doc);
         if let Some(first) = broker_topics.insert(key, this) {
             broker_topics.insert(key, first);
-            if first == this {
+            if (first.0, first.1) == (this.0, this.1) {
                 continue; // the same resource twice: `ref/duplicate-resource` reports it
             }
-            let first = first.1;
             let pointer = if spec.named { "/spec/topicName" } else { "/metadata/name" };
-            ctx.error("topic/collision", pointer, format!("RivvenTopic `{first}` already manages broker topic `{broker_name}` on cluster `{}` in {}", cluster.name.as_str(), names::namespace_label(cluster.namespace.as_deref())))
-                .with_hint("each broker topic must be described by exactly one RivvenTopic");
+            let first_name = first.1;
+            ctx.error("topic/collision", pointer, format!("RivvenTopic `{first_name}` already manages broker topic `{broker_name}` on cluster `{}` in {}", cluster.name.as_str(), names::namespace_label(cluster.namespace.as_deref())))
+                .with_hint("each broker topic must be described by exactly one RivvenTopic")
+                .with_related(docs[first.2].location(pointer).or_else(|| docs[first.2].location("/metadata/name")), format!("RivvenTopic `{first_name}` names the same broker topic"));
         }
     }
     for connect in &validated.connects {
@@ -171,12 +173,14 @@ pub fn check(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) 
         let brokers = cluster.of.replicas;
         for &(i, rf) in &connect.of.source_rfs {
             if u32::from(rf) > brokers {
-                ctx.error("connect/replication-factor", &format!("/spec/sources/{i}/topicConfig/replicationFactor"), format!("replicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.name.as_str()));
+                ctx.error("connect/replication-factor", &format!("/spec/sources/{i}/topicConfig/replicationFactor"), format!("replicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.name.as_str()))
+                    .with_related(brokers_at(docs, cluster), brokers_message(cluster));
             }
         }
         let rf = connect.of.default_rf;
         if u32::from(rf) > brokers {
-            ctx.error("connect/replication-factor", "/spec/settings/topic/defaultReplicationFactor", format!("defaultReplicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.name.as_str()));
+            ctx.error("connect/replication-factor", "/spec/settings/topic/defaultReplicationFactor", format!("defaultReplicationFactor {rf} exceeds the {brokers} broker(s) of RivvenCluster `{}`", cluster.name.as_str()))
+                .with_related(brokers_at(docs, cluster), brokers_message(cluster));
         }
     }
     for registry in &validated.registries {
@@ -185,6 +189,16 @@ pub fn check(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>) 
             unresolved(&mut ctx, &registry.of, &by_name);
         }
     }
+}
+
+/// Where a cluster's broker count is written (its `spec.replicas`, or its name for the default).
+fn brokers_at(docs: &[DocSummary], cluster: &Fact<ClusterFacts>) -> Option<crate::source::Location> {
+    let doc = &docs[cluster.doc];
+    doc.location("/spec/replicas").filter(|_| doc.has_replicas).or_else(|| doc.location("/metadata/name"))
+}
+
+fn brokers_message(cluster: &Fact<ClusterFacts>) -> String {
+    format!("RivvenCluster `{}` has {} broker(s)", cluster.name, cluster.of.replicas)
 }
 
 /// Cluster name -> the namespaces it is defined in (for the "is in another namespace" hint).
@@ -214,7 +228,8 @@ fn duplicates(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
             let mut ctx = Ctx { doc: &docs[doc], out };
             let first_doc = &docs[first];
             ctx.error("ref/duplicate-resource", "/metadata/name", format!("{} `{name}` is defined twice", kind.name()))
-                .with_hint(format!("the first definition is document {} of its file", first_doc.index_in_file + 1));
+                .with_hint(format!("the first definition is document {} of its file", first_doc.index_in_file + 1))
+                .with_related(first_doc.location("/metadata/name"), "the first definition");
         } else {
             seen.insert((kind, ns, name), doc);
         }
@@ -285,14 +300,12 @@ fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
     for ((doc_a, a), (doc_b, b), objects) in pairs {
         let ns = a.namespace();
         let shown = if objects.len() > 2 { format!("{} and {} more", objects[..2].join(", "), objects.len() - 2) } else { objects.join(" and ") };
-        for (doc, other) in [(doc_a, b), (doc_b, a)] {
+        let pointer_of = |doc: usize| if docs[doc].kind == Kind::Topic { "/spec/clusterRef/name" } else { "/metadata/name" };
+        for (doc, other, other_doc) in [(doc_a, b, doc_b), (doc_b, a, doc_a)] {
             let mut ctx = Ctx { doc: &docs[doc], out };
-            let pointer = match (other, &docs[doc].kind) {
-                (_, Kind::Topic) => "/spec/clusterRef/name",
-                _ => "/metadata/name",
-            };
-            ctx.error("name/collision", pointer, format!("{} render the same {shown} in {}: one would replace the other when applied", describe(other, "and this resource"), names::namespace_label(ns)))
-                .with_hint("rename one of the two resources");
+            ctx.error("name/collision", pointer_of(doc), format!("{} render the same {shown} in {}: one would replace the other when applied", describe(other, "and this resource"), names::namespace_label(ns)))
+                .with_hint("rename one of the two resources")
+                .with_related(docs[other_doc].location(pointer_of(other_doc)), describe(other, "renders the same objects"));
         }
     }
 }

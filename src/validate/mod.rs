@@ -6,26 +6,28 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{Document, Loaded};
+use crate::source::ResourceRef;
 use crate::model::{Kind, Rivven, RivvenClusterSpec, RivvenConnectSpec, RivvenSchemaRegistrySpec, RivvenTopicSpec};
 
 pub mod context;
 pub mod cross;
 pub mod k8s;
-pub mod paths;
 pub mod rules;
 pub mod schema_check;
-pub mod suggest;
 pub mod summary;
 
+use crate::source::pointer as paths;
 use context::RuleContext;
 use schema_check::CompiledSchema;
 
-/// A resource that passed its schema, with the index of its document (in the order checked).
+/// A resource that passed its schema, with where it was written.
 #[derive(Debug)]
-pub struct Checked<S> {
+pub struct Typed<S> {
     /// The typed resource.
     pub resource: Rivven<S>,
-    /// Index of its document.
+    /// Its identity and document.
+    pub reference: ResourceRef,
+    /// Index of its document in the run (in the order checked).
     pub doc: usize,
 }
 
@@ -33,16 +35,25 @@ pub struct Checked<S> {
 #[derive(Debug, Default)]
 pub struct Validated {
     /// RivvenClusters.
-    pub clusters: Vec<Checked<RivvenClusterSpec>>,
+    pub clusters: Vec<Typed<RivvenClusterSpec>>,
     /// RivvenConnects.
-    pub connects: Vec<Checked<RivvenConnectSpec>>,
+    pub connects: Vec<Typed<RivvenConnectSpec>>,
     /// RivvenTopics.
-    pub topics: Vec<Checked<RivvenTopicSpec>>,
+    pub topics: Vec<Typed<RivvenTopicSpec>>,
     /// RivvenSchemaRegistries.
-    pub registries: Vec<Checked<RivvenSchemaRegistrySpec>>,
+    pub registries: Vec<Typed<RivvenSchemaRegistrySpec>>,
 }
 
 impl Validated {
+    /// The resources' references, by kind (clusters, connects, topics, registries), in input order.
+    pub fn references(&self) -> impl Iterator<Item = &ResourceRef> {
+        let c = self.clusters.iter().map(|t| &t.reference);
+        let k = self.connects.iter().map(|t| &t.reference);
+        let t = self.topics.iter().map(|t| &t.reference);
+        let r = self.registries.iter().map(|t| &t.reference);
+        c.chain(k).chain(t).chain(r)
+    }
+
     /// Number of resources.
     pub fn len(&self) -> usize {
         self.clusters.len() + self.connects.len() + self.topics.len() + self.registries.len()
@@ -75,6 +86,7 @@ pub fn validate(loaded: &Loaded, diagnostics: &mut Diagnostics) -> Validated {
 /// no typed resource at all ([`Validator::facts_only`]).
 pub struct Validator {
     keep_resources: bool,
+    default_version: Option<String>,
     validated: Validated,
     facts: cross::Facts,
     summaries: Vec<summary::DocSummary>,
@@ -83,7 +95,7 @@ pub struct Validator {
 
 impl Default for Validator {
     fn default() -> Self {
-        Self { keep_resources: true, validated: Validated::default(), facts: cross::Facts::default(), summaries: Vec::new(), out: Vec::new() }
+        Self { keep_resources: true, default_version: None, validated: Validated::default(), facts: cross::Facts::default(), summaries: Vec::new(), out: Vec::new() }
     }
 }
 
@@ -93,18 +105,27 @@ impl Validator {
         Self { keep_resources: false, ..Self::default() }
     }
 
+    /// Resources that name no `spec.version` run this one.
+    pub fn default_version(mut self, version: String) -> Self {
+        self.default_version = Some(version);
+        self
+    }
+
     /// Checks one document and keeps its facts, its summary and (unless facts only) its typed resource.
     pub fn check(&mut self, doc: &Document) {
         let index = self.summaries.len();
         if self.schema_valid(doc) {
             let keep = self.keep_resources;
+            // A document that names no version runs the run's default (when one was chosen).
+            let version = self.default_version.as_deref().filter(|_| doc.value.pointer("/spec/version").is_none());
+            let at = Site { doc, index, version };
             let (out, facts, v) = (&mut self.out, &mut self.facts, &mut self.validated);
             match doc.kind {
-                Kind::Cluster => check_typed(doc, index, out, rules::cluster::check, |r| facts.cluster(r, index), keep.then_some(&mut v.clusters)),
-                Kind::Connect => check_typed(doc, index, out, rules::connect::check, |r| facts.connect(r, index), keep.then_some(&mut v.connects)),
-                Kind::Topic => check_typed(doc, index, out, rules::topic::check, |r| facts.topic(r, index), keep.then_some(&mut v.topics)),
+                Kind::Cluster => check_typed(at, out, rules::cluster::check, |s| Some(&mut s.version), |r| facts.cluster(r, index), keep.then_some(&mut v.clusters)),
+                Kind::Connect => check_typed(at, out, rules::connect::check, |s| Some(&mut s.version), |r| facts.connect(r, index), keep.then_some(&mut v.connects)),
+                Kind::Topic => check_typed(at, out, rules::topic::check, |_| None, |r| facts.topic(r, index), keep.then_some(&mut v.topics)),
                 Kind::SchemaRegistry => {
-                    check_typed(doc, index, out, rules::schema_registry::check, |r| facts.registry(r, index), keep.then_some(&mut v.registries))
+                    check_typed(at, out, rules::schema_registry::check, |s| Some(&mut s.version), |r| facts.registry(r, index), keep.then_some(&mut v.registries))
                 }
             }
         }
@@ -120,7 +141,7 @@ impl Validator {
             rules::connect::check_configs(doc, out);
         }
         for d in out[before..].iter_mut().filter(|d| d.resource.is_none()) {
-            d.resource = Some(doc.display_name());
+            d.resource = Some(doc.reference());
         }
         // Field rules need the typed resource, which needs a schema-valid document.
         !out[before..].iter().any(|d| d.severity == crate::diagnostics::Severity::Error)
@@ -139,20 +160,32 @@ impl Validator {
     }
 }
 
+/// The document being checked: itself, its index in the run, and the default version it gets.
+#[derive(Clone, Copy)]
+struct Site<'a> {
+    doc: &'a Document,
+    index: usize,
+    version: Option<&'a str>,
+}
+
 /// Reads the typed resource, runs its kind's field rules, records its facts and keeps it if asked.
 fn check_typed<S: DeserializeOwned>(
-    doc: &Document,
-    index: usize,
+    at: Site<'_>,
     out: &mut Vec<Diagnostic>,
     rules: fn(&mut RuleContext<'_>, &Rivven<S>),
+    version_of: fn(&mut S) -> Option<&mut String>,
     facts: impl FnOnce(&Rivven<S>),
-    into: Option<&mut Vec<Checked<S>>>,
+    into: Option<&mut Vec<Typed<S>>>,
 ) {
-    if let Some(resource) = typed::<S>(doc, out) {
+    let doc = at.doc;
+    if let Some(mut resource) = typed::<S>(doc, out) {
+        if let (Some(version), Some(field)) = (at.version, version_of(&mut resource.spec)) {
+            *field = version.to_owned();
+        }
         rules(&mut RuleContext { doc, out }, &resource);
         facts(&resource);
         if let Some(into) = into {
-            into.push(Checked { resource, doc: index });
+            into.push(Typed { resource, reference: doc.reference(), doc: at.index });
         }
     }
 }
@@ -168,8 +201,8 @@ fn typed<S: DeserializeOwned>(doc: &Document, out: &mut Vec<Diagnostic>) -> Opti
             out.push(
                 Diagnostic::error("schema/type", format!("{value} cannot be read here: {}", e.inner()))
                     .at(doc.value_location(&pointer))
-                    .path(paths::display(&doc.value, &pointer))
-                    .resource(Some(doc.display_name()))
+                    .field(&pointer, paths::display(&doc.value, &pointer))
+                    .resource(Some(doc.reference()))
                     .hint("write a value of the type and range the field takes"),
             );
             None
@@ -184,7 +217,7 @@ fn path_pointer(path: &serde_path_to_error::Path) -> String {
     for segment in path.iter() {
         match segment {
             Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-            Segment::Map { key } => pointer.push_str(&format!("/{}", crate::load::tree::escape_token(key))),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", crate::source::pointer::escape_token(key))),
             Segment::Enum { .. } | Segment::Unknown => {}
         }
     }

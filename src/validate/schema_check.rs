@@ -4,8 +4,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::paths;
-use super::suggest;
+use crate::source::pointer as paths;
+use crate::diagnostics::suggest;
 use crate::diagnostics::Diagnostic;
 use crate::load::Document;
 
@@ -39,7 +39,7 @@ impl CompiledSchema {
         let local = error.instance_path().as_str().to_owned();
         let pointer = format!("{base}{local}");
         let value = instance.pointer(&local).unwrap_or(&Value::Null);
-        let at_value = |d: Diagnostic| d.at(doc.value_location(&pointer)).path(paths::display(&doc.value, &pointer));
+        let at_value = |d: Diagnostic| d.at(doc.value_location(&pointer)).field(&pointer, paths::display(&doc.value, &pointer));
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 let known = property_names(&self.schema, &local);
@@ -47,7 +47,7 @@ impl CompiledSchema {
                     let field = paths::join(&pointer, name);
                     let mut d = Diagnostic::error("schema/unknown-field", format!("unknown field `{name}`{}", lookalikes(name)))
                         .at(doc.key_location(&field))
-                        .path(paths::display(&doc.value, &field));
+                        .field(&field, paths::display(&doc.value, &field));
                     d = match suggest::closest(name, known.iter().map(String::as_str)) {
                         Some(s) => d.hint(format!("did you mean `{s}`?")),
                         None if known.is_empty() => d.hint("no fields are allowed here"),
@@ -61,7 +61,7 @@ impl CompiledSchema {
                 out.push(
                     Diagnostic::error("schema/required", format!("missing required field `{name}`"))
                         .at(doc.key_location(&pointer))
-                        .path(paths::display(&doc.value, &paths::join(&pointer, name)))
+                        .field(paths::join(&pointer, name), paths::display(&doc.value, &paths::join(&pointer, name)))
                         .hint(format!("add `{name}` {}", display_or_root(&doc.value, &pointer))),
                 );
             }

@@ -4,12 +4,13 @@
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::load::source::{FileId, Location};
+use crate::source::{FileId, Location, ResourceRef};
 use crate::load::Document;
 use crate::model::Kind;
 
 /// Fields the cross-resource rules report at (besides each source's `topicConfig.replicationFactor`).
-const REPORTED_FIELDS: [&str; 5] = ["/metadata/name", "/spec/clusterRef/name", "/spec/replicationFactor", "/spec/topicName", "/spec/settings/topic/defaultReplicationFactor"];
+const REPORTED_FIELDS: [&str; 6] =
+    ["/metadata/name", "/spec/clusterRef/name", "/spec/replicationFactor", "/spec/topicName", "/spec/settings/topic/defaultReplicationFactor", "/spec/replicas"];
 
 /// A document, summarised (about 250 bytes).
 #[derive(Debug)]
@@ -20,8 +21,10 @@ pub struct DocSummary {
     pub index_in_file: usize,
     /// The kind.
     pub kind: Kind,
-    /// `Kind/namespace/name`.
-    pub display_name: String,
+    /// The resource.
+    pub reference: ResourceRef,
+    /// Whether `spec.replicas` is written out.
+    pub has_replicas: bool,
     fields: [Option<Location>; REPORTED_FIELDS.len()],
     /// (source index, location) of each source's `topicConfig.replicationFactor` that is set.
     source_rfs: Vec<(usize, Option<Location>)>,
@@ -42,13 +45,16 @@ impl DocSummary {
             file: doc.file,
             index_in_file: doc.index_in_file,
             kind: doc.kind,
-            display_name: doc.display_name(),
+            reference: doc.reference(),
+            has_replicas: doc.value.pointer("/spec/replicas").is_some(),
             fields: REPORTED_FIELDS.map(|p| doc.finding_location(p)),
             source_rfs,
         }
     }
 
-    fn location(&self, pointer: &str) -> Option<Location> {
+    /// Where a finding about one of the summarised fields points (the document's name when the
+    /// field is not written out).
+    pub fn location(&self, pointer: &str) -> Option<Location> {
         if let Some(i) = REPORTED_FIELDS.iter().position(|p| *p == pointer) {
             return self.fields[i].clone();
         }
@@ -58,7 +64,7 @@ impl DocSummary {
 
     /// A finding at one of the summarised fields.
     pub fn diagnostic(&self, severity: Severity, rule: &'static str, pointer: &str, message: String) -> Diagnostic {
-        Diagnostic::new(severity, rule, message).at(self.location(pointer)).path(display(pointer)).resource(Some(self.display_name.clone()))
+        Diagnostic::new(severity, rule, message).at(self.location(pointer)).field(pointer, display(pointer)).resource(Some(self.reference.clone()))
     }
 }
 

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use rivven_render::diagnostics::{human, json, Diagnostics};
+use rivven_render::compile::{compile_texts, CompileOptions};
+use rivven_render::diagnostics::emit::{self, Format, Report};
+use rivven_render::diagnostics::Diagnostics;
 use rivven_render::load::{self, Loaded};
 
 /// No input larger than this is generated.
@@ -1054,24 +1056,22 @@ pub fn install_panic_hook() {
 /// load -> validate -> the three diagnostic formats -> (no errors) render -> stream. Returns the
 /// signature of what happened. Panics are the caller's business.
 pub fn pipeline(text: String) -> (u64, bool) {
-    let mut loaded = Loaded::default();
-    let mut diagnostics = Diagnostics::default();
-    load::load_text(&mut loaded, "fuzz.yaml".into(), text, Default::default(), &mut diagnostics);
-    let validated = rivven_render::validate::validate(&loaded, &mut diagnostics);
-    let items: Vec<_> = diagnostics.sorted(&loaded.sources);
-    let human_text = human::render(&items, &loaded.sources, false);
-    let short_text = human::render_short(&items, &loaded.sources);
-    let json_text = json::render(&items, &loaded.sources);
+    let compilation = compile_texts(&[("fuzz.yaml", text.as_str())], &CompileOptions::default()).expect("fuzz inputs are small");
+    let report = Report::new(&compilation.diagnostics, &compilation.sources, false);
+    let texts: Vec<String> = [Format::Human, Format::Short, Format::Json, Format::Sarif, Format::Github].iter().map(|f| emit::to_string(*f, &report, false)).collect();
     let mut hasher = DefaultHasher::new();
-    let mut rules: Vec<(&str, String)> = items.iter().map(|d| (d.rule, d.severity.to_string())).collect();
+    let mut rules: Vec<(&str, String)> = report.diagnostics.iter().map(|d| (d.rule, d.severity.to_string())).collect();
     rules.sort();
     rules.dedup();
     rules.hash(&mut hasher);
-    loaded.documents.len().min(4).hash(&mut hasher);
-    (human_text.is_empty(), short_text.is_empty(), json_text.len() > 2).hash(&mut hasher);
+    compilation.documents.min(4).hash(&mut hasher);
+    (texts[0].is_empty(), texts[1].is_empty(), texts[2].len() > 2).hash(&mut hasher);
+    for machine in &texts[2..4] {
+        assert!(serde_json::from_str::<serde_json::Value>(machine).is_ok(), "a machine report is not JSON:\n{machine}");
+    }
     let mut rendered_any = false;
-    if !diagnostics.has_errors() {
-        let rendered = rivven_render::render::render(&validated);
+    if compilation.renderable() {
+        let rendered = rivven_render::render::Rendered { objects: compilation.objects() };
         let stream = rivven_render::output::stream(&rendered);
         let mut kinds: Vec<&str> = rendered.objects.iter().map(|o| o.kind.as_str()).collect();
         kinds.sort();

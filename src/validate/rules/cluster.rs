@@ -8,12 +8,13 @@ use crate::model::{Kind, RivvenCluster};
 /// Checks one cluster.
 pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
     let spec = &cluster.spec;
+    let release = crate::rivven::release(&spec.version);
     common::metadata(ctx, Kind::Cluster, &cluster.metadata);
     common::image(ctx, &spec.image, &spec.version);
     let env: &[&str] = if spec.replicas > 1 { &["POD_NAME", "POD_IP", "RIVVEN_CLUSTER_AUTH_TOKEN"] } else { &["POD_NAME", "POD_IP"] };
     common::pod(ctx, &spec.pod, env);
-    common::tls(ctx, &spec.tls, "the brokers");
-    broker_config(ctx, &spec.config, spec.replicas);
+    common::tls(ctx, &spec.tls, "the brokers", release, release.broker.tls);
+    broker_config(ctx, &spec.config, spec.replicas, release);
 
     if !matches!(k8s::quantity(&spec.storage.size), Ok(v) if v > 0.0) {
         ctx.error("cluster/storage-size", "/spec/storage/size", format!("`{}` is not a positive Kubernetes quantity", spec.storage.size))
@@ -29,23 +30,30 @@ pub fn check(ctx: &mut RuleContext<'_>, cluster: &RivvenCluster) {
         common::data_key(ctx, "/spec/clusterAuthSecretRef/key", &r.key);
     }
     if spec.replicas > 1 {
-        ctx.warning(
-            "rivven/cluster-mode",
-            "/spec/replicas",
-            format!("{} brokers need rivvend's cluster mode, which cannot start in Rivven 0.0.22", spec.replicas),
-        )
-        .with_hint("every `--mode cluster` node exits with `Failed to open redb: Is a directory (os error 21)`; use `replicas: 1` until a fixed release");
+        if !release.broker.cluster_mode {
+            ctx.warning(
+                "rivven/cluster-mode",
+                "/spec/replicas",
+                format!("{} brokers need rivvend's cluster mode, which cannot start in Rivven {}", spec.replicas, release.version),
+            )
+            .with_hint("every `--mode cluster` node exits with `Failed to open redb: Is a directory (os error 21)`; use `replicas: 1` until a fixed release");
+        }
         if spec.cluster_auth_secret_ref.is_none() {
             ctx.warning("cluster/auth-secret", "/spec/replicas", format!("cluster mode needs a token: the pods will read key `token` of Secret `{}`, which you must create", crate::model::names::cluster_auth_secret(cluster.name())))
                 .with_hint("set `clusterAuthSecretRef` to name your own Secret; rivven-render never writes secret values");
         }
     }
-    if ctx.is_set("/spec/metrics/port") {
-        ctx.warning("rivven/metrics-port", "/spec/metrics/port", "rivvend 0.0.22 serves metrics only on its API port (9094, path /metrics); `metrics.port` is not used");
+    if ctx.is_set("/spec/metrics/port") && !release.broker.metrics_port {
+        let b = &release.broker;
+        ctx.warning(
+            "rivven/metrics-port",
+            "/spec/metrics/port",
+            format!("rivvend {} serves metrics only on its API port ({}, path {}); `metrics.port` is not used", release.version, b.api_port, b.metrics_path),
+        );
     }
 }
 
-fn broker_config(ctx: &mut RuleContext<'_>, config: &BrokerConfig, replicas: u32) {
+fn broker_config(ctx: &mut RuleContext<'_>, config: &BrokerConfig, replicas: u32, release: &crate::rivven::Release) {
     if config.min_insync_replicas > config.default_replication_factor {
         ctx.error(
             "cluster/min-isr",
@@ -75,8 +83,8 @@ fn broker_config(ctx: &mut RuleContext<'_>, config: &BrokerConfig, replicas: u32
             format!("raftElectionMaxMs ({}) is below raftElectionMinMs ({})", config.raft_election_max_ms, config.raft_election_min_ms),
         );
     }
-    if ctx.is_set("/spec/config/logRetentionHours") {
-        ctx.warning("rivven/no-flag", "/spec/config/logRetentionHours", "rivvend 0.0.22 has no broker-wide retention setting; this value is not applied")
+    if ctx.is_set("/spec/config/logRetentionHours") && !release.broker.retention_setting {
+        ctx.warning("rivven/broker-retention", "/spec/config/logRetentionHours", format!("rivvend {} has no broker-wide retention setting; this value is not applied", release.version))
             .with_hint("set `config.retentionMs` on each RivvenTopic instead");
     }
 }

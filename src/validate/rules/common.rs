@@ -7,10 +7,10 @@ use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
 
 use super::super::context::RuleContext;
 use super::super::k8s::{self, Verdict};
-use super::super::paths;
+use crate::source::pointer as paths;
 use crate::model::common::{ClusterRef, PodOverrides, TlsSpec};
 use crate::model::names::{self, NameRule};
-use crate::model::{Kind, ObjectMeta, DEFAULT_RIVVEN_VERSION};
+use crate::model::{Kind, ObjectMeta};
 
 /// Annotation keys this tool writes on the objects it renders (counted in the size limit).
 const RENDERED_ANNOTATION_BYTES: usize = 200;
@@ -169,7 +169,7 @@ pub fn resources(ctx: &mut RuleContext<'_>, resources: Option<&ResourceRequireme
     let Some(resources) = resources else { return };
     for (field, map) in [("requests", &resources.requests), ("limits", &resources.limits)] {
         for (name, q) in map.iter().flatten() {
-            let pointer = format!("/spec/resources/{field}/{}", crate::load::tree::escape_token(name));
+            let pointer = format!("/spec/resources/{field}/{}", crate::source::pointer::escape_token(name));
             let standard = matches!(name.as_str(), "cpu" | "memory" | "ephemeral-storage") || name.starts_with("hugepages-");
             if !standard && !(name.contains('/') && k8s::qualified_name(name).is_ok()) {
                 ctx.key_error("resources/name", &pointer, format!("`{name}` is not a resource name"))
@@ -201,8 +201,8 @@ pub fn resources(ctx: &mut RuleContext<'_>, resources: Option<&ResourceRequireme
     }
 }
 
-/// `tls.enabled` needs a certificate Secret, and Rivven 0.0.22 cannot serve TLS at all.
-pub fn tls(ctx: &mut RuleContext<'_>, tls: &TlsSpec, what: &str) {
+/// `tls.enabled` needs a certificate Secret, and a release whose program cannot serve TLS warns.
+pub fn tls(ctx: &mut RuleContext<'_>, tls: &TlsSpec, what: &str, release: &crate::rivven::Release, serves_tls: bool) {
     if let Some(name) = tls.cert_secret_name.as_deref().filter(|n| !n.is_empty()) {
         secret_name(ctx, "/spec/tls/certSecretName", name);
     }
@@ -213,7 +213,10 @@ pub fn tls(ctx: &mut RuleContext<'_>, tls: &TlsSpec, what: &str) {
         ctx.error("tls/cert-secret", "/spec/tls", "`tls.enabled` needs `tls.certSecretName`")
             .with_hint("name a Secret of type kubernetes.io/tls");
     }
-    ctx.warning("rivven/tls-unsupported", "/spec/tls/enabled", format!("Rivven 0.0.22 cannot serve TLS: {what} will run without it"))
+    if serves_tls {
+        return;
+    }
+    ctx.warning("rivven/tls-unsupported", "/spec/tls/enabled", format!("Rivven {} cannot serve TLS: {what} will run without it", release.version))
         .with_hint("the default rivvend build ignores --tls-enabled and a TLS build panics at start; keep traffic inside the cluster network");
 }
 
@@ -224,10 +227,15 @@ pub fn image(ctx: &mut RuleContext<'_>, image: &str, version: &str) {
         return;
     }
     if let Err(why) = k8s::image_reference(&crate::rivven::image_reference(image, version)) {
-        ctx.error("image/reference", "/spec/image", why).with_hint("e.g. `ghcr.io/hupe1980/rivvend`, `my.registry:5000/rivvend:0.0.22` or `...@sha256:<digest>`");
+        ctx.error("image/reference", "/spec/image", why).with_hint("e.g. `ghcr.io/hupe1980/rivvend`, `my.registry:5000/rivvend:1.2.3` or `...@sha256:<digest>`");
     }
-    if version != DEFAULT_RIVVEN_VERSION {
-        ctx.warning("rivven/version", "/spec/version", format!("rivven-render renders for Rivven {DEFAULT_RIVVEN_VERSION}; version {version} may take other flags"))
-            .with_hint(format!("use `{DEFAULT_RIVVEN_VERSION}`, the release whose programs rivven-render was tested against"));
+    if crate::rivven::known(version).is_none() {
+        let newest = crate::rivven::newest().version;
+        ctx.warning(
+            "rivven/version",
+            "/spec/version",
+            format!("Rivven {version} is not a version rivven-render knows (known: {}); it is rendered as Rivven {newest}, whose flags it may not take", crate::rivven::known_versions()),
+        )
+        .with_hint(format!("use `{newest}`, or check the rendered flags against the programs of {version}"));
     }
 }

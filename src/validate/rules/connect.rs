@@ -35,7 +35,8 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
             }
         }
     }
-    common::tls(ctx, &spec.tls, "the workers' broker connection");
+    let release = crate::rivven::release(&spec.version);
+    common::tls(ctx, &spec.tls, "the workers' broker connection", release, release.broker.tls);
 
     unique_names(ctx, "sources", spec.sources.iter().map(|s| s.name.as_str()));
     unique_names(ctx, "sinks", spec.sinks.iter().map(|s| s.name.as_str()));
@@ -47,7 +48,7 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     }
 
     for (i, source) in spec.sources.iter().enumerate() {
-        cdc_column_masks(ctx, i, source);
+        cdc_column_masks(ctx, i, source, crate::rivven::release(&spec.version));
     }
     let allowed = connect.metadata.annotations.get(ALLOW_LITERAL_SECRETS).is_some_and(|v| v == "true");
     for list in ["sources", "sinks"] {
@@ -56,7 +57,7 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
             literal_secrets(ctx, &format!("/spec/{list}/{i}"), item, allowed);
         }
     }
-    let secrets = crate::render::connect::secret_refs(connect);
+    let secrets = crate::model::secrets::secret_refs(connect);
     if secrets.len() > 1 {
         let names: Vec<&str> = secrets.iter().map(String::as_str).collect();
         ctx.warning("connect/secret-keys-shared", "/spec", format!("the Secrets {} all become environment variables of the same workers: a key present in several of them takes the value of the last one ({})", names.join(", "), names[names.len() - 1]))
@@ -88,9 +89,9 @@ fn literal_secrets(ctx: &mut RuleContext<'_>, pointer: &str, value: &Value, allo
     match value {
         Value::Object(map) => {
             for (key, v) in map {
-                let at = crate::validate::paths::join(pointer, key);
+                let at = crate::source::pointer::join(pointer, key);
                 if let Value::String(text) = v {
-                    if crate::validate::paths::names_a_credential(key) && !text.is_empty() && !text.contains("${") {
+                    if crate::model::secrets::names_a_credential(key) && !text.is_empty() && !text.contains("${") {
                         let message = format!("`{key}` holds a literal credential, which would be written into the rendered ConfigMap");
                         let hint = format!("put the value into the Secret named by `configSecretRef` and write `{key}: ${{KEY}}` (KEY: its key in the Secret)");
                         if allowed {
@@ -129,7 +130,7 @@ fn typed_forms(ctx: &mut RuleContext<'_>, pointer: &str, direction: Direction, c
     let known = registry::lookup(direction, connector);
     if known.is_none() {
         let names = registry::all().iter().filter(|k| k.direction == direction).flat_map(|k| k.types.iter().copied());
-        if let Some(near) = crate::validate::suggest::closest(connector, names) {
+        if let Some(near) = crate::diagnostics::suggest::closest(connector, names) {
             ctx.warning("connector/near-known-type", &format!("{pointer}/connector"), format!("`{connector}` is not a known connector type, so it is treated as a custom connector and its `config` is not checked"))
                 .with_hint(format!("did you mean `{near}`?"));
         }
@@ -182,9 +183,9 @@ fn connector_schema(known: &'static KnownConnector) -> &'static CompiledSchema {
     &compiled[&(known.direction == Direction::Source, known.typed_field)]
 }
 
-/// rivven-connect 0.0.22's CDC sources have no column masks (only include/exclude filters).
-fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::model::connect::SourceConnectorSpec) {
-    if !matches!(source.connector.as_str(), "postgres-cdc" | "mysql-cdc") {
+/// CDC sources of a release without column masks (only include/exclude filters) warn about masks.
+fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::model::connect::SourceConnectorSpec, release: &crate::rivven::Release) {
+    if release.connect.column_masks || !matches!(source.connector.as_str(), "postgres-cdc" | "mysql-cdc") {
         return;
     }
     let (base, tables) = match source.typed.to_value() {
@@ -193,7 +194,7 @@ fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::mod
     };
     for (t, table) in tables.as_ref().and_then(Value::as_array).into_iter().flatten().enumerate() {
         if table.get("columnMasks").and_then(Value::as_object).is_some_and(|m| !m.is_empty()) {
-            ctx.warning("rivven/no-column-masks", &format!("{base}/tables/{t}/columnMasks"), "rivven-connect 0.0.22 cannot mask columns of CDC events; these masks are not applied")
+            ctx.warning("rivven/no-column-masks", &format!("{base}/tables/{t}/columnMasks"), format!("rivven-connect {} cannot mask columns of CDC events; these masks are not applied", release.version))
                 .with_hint("exclude the columns with `excludeColumns`, or mask them with a `mask_field` transform");
         }
     }

@@ -249,7 +249,7 @@ fn resources(ctx: &mut RuleContext<'_>, r: &ResourceRequirements) {
             if !(extended || huge) {
                 continue;
             }
-            let pointer = format!("/spec/resources/{field}/{}", crate::load::tree::escape_token(name));
+            let pointer = format!("/spec/resources/{field}/{}", crate::source::pointer::escape_token(name));
             if extended && k8s::quantity(&q.0).is_ok_and(|v| v.fract() != 0.0) {
                 bad(ctx, &pointer, format!("`{name}` is an extended resource: its quantity must be a whole number"));
             }

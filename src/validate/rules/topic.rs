@@ -25,8 +25,10 @@ pub fn check(ctx: &mut RuleContext<'_>, topic: &RivvenTopic) {
             .with_hint("no write could ever be acknowledged");
         }
     }
-    if !spec.acls.is_empty() {
-        ctx.warning("rivven/acls-unsupported", "/spec/acls", "Rivven 0.0.22 cannot provision ACLs; these entries are not applied")
-            .with_hint("rivvend runs with --no-require-auth because 0.0.22 cannot create users");
+    // A topic names no version: its cluster runs the newest known release unless it says otherwise.
+    let release = crate::rivven::newest();
+    if !spec.acls.is_empty() && !release.broker.acls {
+        ctx.warning("rivven/acls-unsupported", "/spec/acls", format!("Rivven {} cannot provision ACLs; these entries are not applied", release.version))
+            .with_hint(format!("rivvend runs with --no-require-auth because {} cannot create users", release.version));
     }
 }

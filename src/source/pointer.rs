@@ -1,6 +1,8 @@
 //! Field paths: JSON pointers for lookups, dotted paths for people.
 use serde_json::Value;
 
+use crate::model::secrets::is_sensitive;
+
 /// Splits a JSON pointer into unescaped tokens.
 pub fn tokens(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
@@ -38,28 +40,16 @@ pub fn display(document: &Value, pointer: &str) -> String {
 
 /// Appends a token to a pointer.
 pub fn join(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", crate::load::tree::escape_token(token))
+    format!("{pointer}/{}", escape_token(token))
 }
 
-/// Words that make a field name a credential's (compared without case, `_`, `-` or `.`).
-const CREDENTIAL_WORDS: [&str; 8] = ["password", "passwd", "secret", "token", "credential", "privatekey", "apikey", "authorization"];
-
-fn normalized(key: &str) -> String {
-    key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
-}
-
-/// Field names whose values are never echoed in messages (credentials, and access key ids).
-pub fn is_sensitive(pointer: &str) -> bool {
-    let last = normalized(pointer.rsplit('/').next().unwrap_or(""));
-    CREDENTIAL_WORDS.iter().chain(&["accesskey"]).any(|word| last.contains(word))
-}
-
-/// Whether a config key names a credential (a password, secret, token, credential, private or API
-/// key), as opposed to a reference to one (`...File`, `...Path`, `...Ref`, `...Url`, ...).
-pub fn names_a_credential(key: &str) -> bool {
-    const REFERENCES: [&str; 11] = ["file", "path", "ref", "name", "url", "uri", "endpoint", "env", "id", "type", "enabled"];
-    let k = normalized(key);
-    CREDENTIAL_WORDS.iter().any(|w| k.contains(w)) && !REFERENCES.iter().any(|r| k.ends_with(r))
+/// Escapes one reference token of a JSON pointer.
+pub fn escape_token(token: &str) -> String {
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_owned()
+    }
 }
 
 /// A short rendering of a value for messages; redacted under sensitive field names.

@@ -2,6 +2,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::model::Kind;
+
 /// Index of a file in a [`SourceSet`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub usize);
@@ -106,6 +108,31 @@ impl SourceSet {
     }
 }
 
+/// Which resource a finding or a rendered object belongs to: its identity and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceRef {
+    /// The kind.
+    pub kind: Kind,
+    /// `metadata.namespace`, when set.
+    pub namespace: Option<String>,
+    /// `metadata.name` (`<unnamed>` when missing).
+    pub name: String,
+    /// The file.
+    pub file: FileId,
+    /// Position of the document in its file (0-based).
+    pub document: usize,
+}
+
+impl std::fmt::Display for ResourceRef {
+    /// `Kind/namespace/name`, or `Kind/name` without a namespace.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{}/{ns}/{}", self.kind.name(), self.name),
+            None => write!(f, "{}/{}", self.kind.name(), self.name),
+        }
+    }
+}
+
 /// A byte range in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
@@ -114,3 +141,4 @@ pub struct Location {
     /// Byte range of the text the location points at.
     pub bytes: Range<usize>,
 }
+pub mod pointer;

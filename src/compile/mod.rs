@@ -1,0 +1,109 @@
+//! The compile core every front door calls (the CLI commands, the tests, the benchmarks, and the
+//! diff, plugin and in-cluster modes to come): inputs in; sources, typed resources, plans, rendered
+//! objects and diagnostics out. It prints nothing, exits nothing and writes nothing.
+use crate::diagnostics::{Deny, Diagnostic, Diagnostics};
+use crate::load::{self, LoadOptions};
+use crate::model::plan::{RegistryPlan, TopicPlan};
+use crate::render::{self, RenderOptions, RenderedObject};
+use crate::source::SourceSet;
+use crate::validate::{Validated, Validator};
+
+pub use crate::load::{Input, InputError};
+
+/// What a run is asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// Documents of other kinds are errors instead of notes.
+    pub strict: bool,
+    /// Where the manifests will run (the cluster domain of service addresses).
+    pub render: RenderOptions,
+    /// The Rivven version of resources that name none (`None`: the newest known release).
+    pub default_version: Option<String>,
+    /// Findings the team raises to errors.
+    pub deny: Deny,
+    /// Only validate: keep no typed resource (the cross-resource rules need only small facts of
+    /// each document), so memory does not grow with the input. Nothing can be rendered then.
+    pub validate_only: bool,
+}
+
+/// Everything one run found and made.
+#[derive(Debug)]
+pub struct Compilation {
+    /// The files read.
+    pub sources: SourceSet,
+    /// Number of Rivven documents read.
+    pub documents: usize,
+    /// The typed resources (none when only validating), each with its [`crate::source::ResourceRef`].
+    pub validated: Validated,
+    /// Every finding, with the severities the options chose.
+    pub diagnostics: Diagnostics,
+    options: CompileOptions,
+}
+
+impl Compilation {
+    /// Whether the input may be rendered: no error was found and the resources were kept.
+    pub fn renderable(&self) -> bool {
+        !self.diagnostics.has_errors() && !self.options.validate_only
+    }
+
+    /// Whether a finding is past one of the limits of a run (the CLI exits 2 then).
+    pub fn past_a_limit(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.rule == crate::load::tree::LIMIT_RULE)
+    }
+
+    /// Renders resource by resource, handing each object over at once (memory holds one resource's
+    /// objects at a time). Renders nothing unless [`Compilation::renderable`].
+    pub fn render_each<E>(&self, each: &mut dyn FnMut(RenderedObject) -> Result<(), E>) -> Result<(), E> {
+        if !self.renderable() {
+            return Ok(());
+        }
+        render::render_each(&self.validated, &self.options.render, each)
+    }
+
+    /// Every rendered object, in output order (empty unless [`Compilation::renderable`]).
+    pub fn objects(&self) -> Vec<RenderedObject> {
+        let mut objects = Vec::new();
+        let _ = self.render_each(&mut |o| {
+            objects.push(o);
+            Ok::<(), std::convert::Infallible>(())
+        });
+        objects
+    }
+
+    /// The topic plans (what the in-cluster companion applies on the brokers), by cluster.
+    pub fn topic_plans(&self) -> Vec<TopicPlan> {
+        render::topic::plans(&self.validated).into_iter().map(|(_, plan)| plan).collect()
+    }
+
+    /// The registry plans, one per registry.
+    pub fn registry_plans(&self) -> Vec<RegistryPlan> {
+        self.validated.registries.iter().map(|r| render::schema_registry::registry_plan(&r.resource, &self.options.render.cluster_domain)).collect()
+    }
+}
+
+/// Loads, validates and (lazily) renders the inputs. `Err` only for inputs that cannot be read at
+/// all (a missing file, an input past the size limit); every problem of the content is a
+/// diagnostic of the [`Compilation`].
+pub fn compile(inputs: &[Input], options: &CompileOptions) -> Result<Compilation, InputError> {
+    let mut diagnostics = Diagnostics::default();
+    let mut validator = if options.validate_only { Validator::facts_only() } else { Validator::default() };
+    if let Some(version) = &options.default_version {
+        validator = validator.default_version(version.clone());
+    }
+    let load_options = LoadOptions { strict: options.strict };
+    let sources = load::load_each(inputs, load_options, &mut diagnostics, &mut |doc| validator.check(&doc))?;
+    let documents = validator.documents();
+    let validated = validator.finish(&mut diagnostics);
+    if documents == 0 && !diagnostics.has_errors() {
+        // Succeeding on nothing would let a GitOps tool prune everything it manages.
+        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
+    }
+    options.deny.apply(&mut diagnostics);
+    Ok(Compilation { sources, documents, validated, diagnostics, options: options.clone() })
+}
+
+/// Compiles documents held in memory (a test, a KRM item): one input per (name, text).
+pub fn compile_texts(texts: &[(&str, &str)], options: &CompileOptions) -> Result<Compilation, InputError> {
+    let inputs: Vec<Input> = texts.iter().map(|(name, text)| Input::Text { name: (*name).to_owned(), text: (*text).to_owned() }).collect();
+    compile(&inputs, options)
+}

@@ -1,0 +1,206 @@
+//! SARIF 2.1.0 for code-scanning tools: one run, the rule catalog as `tool.driver.rules[]`, one
+//! result per finding with a region (start and end, columns in Unicode code points) and related
+//! locations. File names are given relative to `SRCROOT`, the directory the run was started in.
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use super::emit::{Emitter, Report};
+use super::{catalog, Diagnostic, Severity, Span};
+use crate::source::{Location, SourceSet};
+
+/// The SARIF emitter.
+pub struct Sarif;
+
+/// The base every relative artifact URI is resolved against.
+pub const SRCROOT: &str = "SRCROOT";
+
+/// Where the rule documentation lives (`helpUri` is this plus `#` and the rule's anchor).
+pub const RULES_DOC: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/README.md");
+
+/// SARIF's name for a severity.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// The anchor of a rule in the README's rule list (`load/yaml-syntax` -> `rule-load-yaml-syntax`).
+pub fn rule_anchor(id: &str) -> String {
+    format!("rule-{}", id.replace('/', "-"))
+}
+
+fn rules() -> Vec<Value> {
+    catalog::rules()
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.explanation },
+                "help": {
+                    "text": format!("{}\n\nExample:\n{}", r.explanation, r.example),
+                    "markdown": format!("{}\n\nExample:\n\n```yaml\n{}\n```", r.explanation, r.example),
+                },
+                "helpUri": format!("{RULES_DOC}#{}", rule_anchor(r.id)),
+                "defaultConfiguration": { "level": level(r.severity) },
+            })
+        })
+        .collect()
+}
+
+/// Percent-encodes a relative path as a URI reference (`/` kept).
+fn encode_path(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The artifact location of a file name: relative to the root when the file is under it.
+fn artifact(name: &str, root: &Path) -> Value {
+    let path = Path::new(name);
+    if name == "<stdin>" {
+        return json!({ "uri": encode_path("stdin") });
+    }
+    let relative = if path.is_absolute() { path.strip_prefix(root).ok().map(Path::to_path_buf) } else { Some(path.to_path_buf()) };
+    match relative {
+        Some(rel) => {
+            let text = rel.to_string_lossy().replace('\\', "/");
+            let text = text.trim_start_matches("./");
+            json!({ "uri": encode_path(text), "uriBaseId": SRCROOT })
+        }
+        None => json!({ "uri": format!("file://{}", encode_path(&path.to_string_lossy())) }),
+    }
+}
+
+fn physical(location: &Location, sources: &SourceSet, root: &Path) -> Value {
+    let span = Span::of(location, sources);
+    json!({
+        "artifactLocation": artifact(&sources.get(location.file).name, root),
+        "region": {
+            "startLine": span.start.0,
+            "startColumn": span.start.1,
+            "endLine": span.end.0,
+            "endColumn": span.end.1,
+            "byteOffset": location.bytes.start,
+            "byteLength": location.bytes.end - location.bytes.start,
+        },
+    })
+}
+
+fn message(d: &Diagnostic) -> String {
+    match &d.hint {
+        Some(hint) => format!("{} (hint: {hint})", d.message),
+        None => d.message.clone(),
+    }
+}
+
+fn result(d: &Diagnostic, sources: &SourceSet, root: &Path) -> Value {
+    let mut result = Map::new();
+    result.insert("ruleId".into(), json!(d.rule));
+    if let Some(index) = catalog::index_of(d.rule) {
+        result.insert("ruleIndex".into(), json!(index));
+    }
+    result.insert("level".into(), json!(level(d.severity)));
+    result.insert("message".into(), json!({ "text": message(d) }));
+    if let Some(location) = &d.location {
+        let mut loc = Map::new();
+        loc.insert("physicalLocation".into(), physical(location, sources, root));
+        if let Some(resource) = &d.resource {
+            let name = if d.path.is_empty() { resource.to_string() } else { format!("{resource}.{}", d.path) };
+            loc.insert("logicalLocations".into(), json!([{ "fullyQualifiedName": name, "kind": "member" }]));
+        }
+        result.insert("locations".into(), json!([loc]));
+    }
+    if !d.related.is_empty() {
+        let related: Vec<Value> = d
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                json!({ "id": i + 1, "physicalLocation": physical(&r.location, sources, root), "message": { "text": r.message } })
+            })
+            .collect();
+        result.insert("relatedLocations".into(), Value::Array(related));
+    }
+    let mut properties = Map::new();
+    if !d.pointer.is_empty() {
+        properties.insert("pointer".into(), json!(d.pointer));
+    }
+    if !d.path.is_empty() {
+        properties.insert("path".into(), json!(d.path));
+    }
+    if let Some(r) = &d.resource {
+        properties.insert("resource".into(), json!(r.to_string()));
+    }
+    if let Some(hint) = &d.hint {
+        properties.insert("hint".into(), json!(hint));
+    }
+    if !properties.is_empty() {
+        result.insert("properties".into(), Value::Object(properties));
+    }
+    Value::Object(result)
+}
+
+/// `file:///dir/` of a directory.
+fn directory_uri(dir: &Path) -> String {
+    let mut text = encode_path(&dir.to_string_lossy().replace('\\', "/"));
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    format!("file://{text}")
+}
+
+impl Emitter for Sarif {
+    fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let root: PathBuf = match &report.root {
+            Some(root) => root.clone(),
+            None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+        };
+        let results: Vec<Value> = report.diagnostics.iter().map(|d| result(d, report.sources, &root)).collect();
+        let sarif = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "rivven-render",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                    "rules": rules(),
+                }},
+                "originalUriBaseIds": { SRCROOT: { "uri": directory_uri(&root) } },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }],
+        });
+        serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::other)?;
+        out.write_all(b"\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{artifact, encode_path};
+    use std::path::Path;
+
+    #[test]
+    fn paths_become_relative_uris() {
+        let root = Path::new("/repo");
+        assert_eq!(artifact("examples/a b.yaml", root)["uri"], "examples/a%20b.yaml");
+        assert_eq!(artifact("/repo/x/c.yaml", root)["uri"], "x/c.yaml");
+        assert_eq!(artifact("/repo/x/c.yaml", root)["uriBaseId"], "SRCROOT");
+        assert_eq!(artifact("/elsewhere/c.yaml", root)["uri"], "file:///elsewhere/c.yaml");
+        assert!(artifact("/elsewhere/c.yaml", root).get("uriBaseId").is_none());
+        assert_eq!(encode_path("ä#"), "%C3%A4%23");
+    }
+}
