@@ -45,7 +45,7 @@ schema_location="$repo/schemas/{{.ResourceKind}}.json"
 
 log() { printf '[kubeconform-bench] %s\n' "$*" >&2; }
 die() { printf '[kubeconform-bench] error: %s\n' "$1" >&2; exit "${2:-2}"; }
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 mode=bench
 case "${1:-}" in

@@ -2,7 +2,7 @@
 use std::path::Path;
 
 use rivven_render::model::Kind;
-use rivven_render::schema::{crd_stream, schema_file_name, schema_file_text};
+use rivven_render::schema::{crd_stream, plan_schema_files, schema_file_name, schema_file_text};
 
 const REGENERATE: &str = "regenerate with `cargo run -- schemas -o schemas && cargo run -- crd > schemas/crds.yaml`";
 
@@ -14,6 +14,49 @@ fn committed_json_schemas_match_the_code() {
         let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; {REGENERATE}", path.display()));
         assert!(committed == schema_file_text(kind), "{} drifted from the code; {REGENERATE}", path.display());
     }
+}
+
+#[test]
+fn committed_plan_schemas_match_the_code() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    for (name, text) in plan_schema_files() {
+        let path = dir.join(name);
+        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; {REGENERATE}", path.display()));
+        assert!(committed == text, "{} drifted from the code; {REGENERATE}", path.display());
+    }
+}
+
+/// The plan ConfigMaps of the examples read back as the typed plans, and validate against their
+/// committed schemas: what the companion will read is what the renderer wrote.
+#[test]
+fn rendered_plans_read_back_as_typed_plans_and_match_their_schemas() {
+    use rivven_render::compile::{compile, CompileOptions, Input};
+    use rivven_render::model::plan::{RegistryPlan, TopicPlan};
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let compilation = compile(&[Input::Path(examples)], &CompileOptions::default()).unwrap();
+    let schema = |name: &str| {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name)).unwrap();
+        jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+    };
+    let (topic_schema, registry_schema) = (schema("topic-plan.json"), schema("registry-plan.json"));
+    let (mut topics, mut registries) = (0, 0);
+    for object in compilation.objects() {
+        if let Some(text) = object.value.pointer("/data/topics.json").and_then(|v| v.as_str()) {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert!(topic_schema.is_valid(&value), "{}: {text}", object.name);
+            let plan: TopicPlan = serde_json::from_value(value).unwrap();
+            assert!(compilation.topic_plans().contains(&plan), "{}: the ConfigMap holds the compiled plan", object.name);
+            topics += 1;
+        }
+        if let Some(text) = object.value.pointer("/data/registry-plan.json").and_then(|v| v.as_str()) {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert!(registry_schema.is_valid(&value), "{}: {text}", object.name);
+            let plan: RegistryPlan = serde_json::from_value(value).unwrap();
+            assert!(compilation.registry_plans().contains(&plan), "{}: the ConfigMap holds the compiled plan", object.name);
+            registries += 1;
+        }
+    }
+    assert!(topics >= 2 && registries >= 2, "the examples render topic and registry plans ({topics}, {registries})");
 }
 
 #[test]

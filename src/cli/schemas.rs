@@ -7,12 +7,12 @@ use super::io::sayln;
 
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::model::Kind;
-use crate::schema::{crd_stream, schema_file_name, schema_file_text};
+use crate::schema::{crd_stream, plan_schema_files, schema_file_name, schema_file_text};
 
 /// Arguments of `schemas`.
 #[derive(Args, Debug)]
 pub struct SchemasArgs {
-    /// Directory to write `<kind>.json` files into (created if missing).
+    /// Directory to write `<kind>.json` and the plans' `topic-plan.json` and `registry-plan.json` into (created if missing).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
 }
@@ -27,14 +27,16 @@ pub fn run_schemas(args: &SchemasArgs) -> u8 {
         sayln!("rivven-render: cannot create {}: {e}", args.output.display());
         return EXIT_USAGE;
     }
-    for kind in Kind::ALL {
-        let path = args.output.join(schema_file_name(kind));
-        if let Err(e) = std::fs::write(&path, schema_file_text(kind)) {
+    let mut files: Vec<(String, String)> = Kind::ALL.iter().map(|k| (schema_file_name(*k), schema_file_text(*k))).collect();
+    files.extend(plan_schema_files().into_iter().map(|(name, text)| (name.to_owned(), text)));
+    for (name, text) in &files {
+        let path = args.output.join(name);
+        if let Err(e) = std::fs::write(&path, text) {
             sayln!("rivven-render: cannot write {}: {e}", path.display());
             return EXIT_USAGE;
         }
     }
-    sayln!("wrote {} schemas to {}", Kind::ALL.len(), args.output.display());
+    sayln!("wrote {} schemas to {}", files.len(), args.output.display());
     EXIT_OK
 }
 

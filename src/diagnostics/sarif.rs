@@ -17,7 +17,7 @@ pub struct Sarif;
 pub const SRCROOT: &str = "SRCROOT";
 
 /// Where the rule documentation lives (`helpUri` is this plus `#` and the rule's anchor).
-pub const RULES_DOC: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/README.md");
+pub const RULES_DOC: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules.md");
 
 /// SARIF's name for a severity.
 pub fn level(severity: Severity) -> &'static str {
@@ -28,7 +28,7 @@ pub fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// The anchor of a rule in the README's rule list (`load/yaml-syntax` -> `rule-load-yaml-syntax`).
+/// The anchor of a rule in `docs/rules.md` (`load/yaml-syntax` -> `rule-load-yaml-syntax`).
 pub fn rule_anchor(id: &str) -> String {
     format!("rule-{}", id.replace('/', "-"))
 }

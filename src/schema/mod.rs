@@ -25,6 +25,17 @@ pub fn schema_file_text(kind: Kind) -> String {
     text
 }
 
+/// The plans' JSON Schemas (what the in-cluster companion reads): (file name, text).
+pub fn plan_schema_files() -> Vec<(&'static str, String)> {
+    fn text<T: schemars::JsonSchema>() -> String {
+        let schema = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<T>();
+        let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+        text.push('\n');
+        text
+    }
+    vec![("topic-plan.json", text::<crate::model::plan::TopicPlan>()), ("registry-plan.json", text::<crate::model::plan::RegistryPlan>())]
+}
+
 /// The four CRDs as one YAML stream.
 pub fn crd_stream() -> String {
     Kind::ALL.iter().map(|k| format!("---\n{}", crate::yaml::to_string(&crd::crd(*k)))).collect()

@@ -229,3 +229,55 @@ pub fn property_names(root: &Value, pointer: &str) -> Vec<String> {
     node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
+
+#[cfg(test)]
+mod tests {
+    //! The branches of [`CompiledSchema::report`] that the generated kind schemas never reach (their
+    //! only `const`s are `apiVersion` and `kind`, which loading checks first; their `anyOf`s are all
+    //! `Option` wrappers; they use no keyword the match falls through to), each tried on a small
+    //! hand-made schema.
+    use serde_json::json;
+
+    use super::CompiledSchema;
+    use crate::diagnostics::{Diagnostic, Diagnostics};
+    use crate::load::{load_text, LoadOptions, Loaded};
+
+    /// The rules `schema` reports for a RivvenTopic whose spec is `spec` (a YAML flow mapping).
+    fn rules_of(schema: serde_json::Value, spec: &str) -> Vec<&'static str> {
+        let text = format!("apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenTopic\nmetadata:\n  name: t\nspec: {spec}\n");
+        let mut loaded = Loaded::default();
+        let mut diagnostics = Diagnostics::default();
+        load_text(&mut loaded, "unit.yaml".into(), text, LoadOptions::default(), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "the unit document loads cleanly: {diagnostics:?}");
+        let [doc] = loaded.documents.as_slice() else { panic!("one document, got {}", loaded.documents.len()) };
+        let mut out: Vec<Diagnostic> = Vec::new();
+        CompiledSchema::new(schema).check(doc, &doc.value, "", &mut out);
+        out.iter().map(|d| d.rule).collect()
+    }
+
+    fn spec_schema(property: serde_json::Value) -> serde_json::Value {
+        json!({ "type": "object", "properties": { "spec": { "type": "object", "properties": { "x": property } } } })
+    }
+
+    #[test]
+    fn a_value_other_than_the_const_is_schema_const() {
+        assert_eq!(rules_of(spec_schema(json!({ "const": 2 })), "{x: 3}"), ["schema/const"]);
+    }
+
+    #[test]
+    fn a_value_of_none_of_two_real_alternatives_is_schema_any_of() {
+        let schema = spec_schema(json!({ "anyOf": [{ "type": "string" }, { "type": "integer" }] }));
+        assert_eq!(rules_of(schema, "{x: true}"), ["schema/any-of"]);
+    }
+
+    #[test]
+    fn an_option_wrapper_reports_its_one_real_branch_instead() {
+        let schema = spec_schema(json!({ "anyOf": [{ "type": "integer" }, { "type": "null" }] }));
+        assert_eq!(rules_of(schema, "{x: true}"), ["schema/type"]);
+    }
+
+    #[test]
+    fn a_keyword_without_a_rule_of_its_own_is_schema_invalid() {
+        assert_eq!(rules_of(spec_schema(json!({ "multipleOf": 5 })), "{x: 7}"), ["schema/invalid"]);
+    }
+}

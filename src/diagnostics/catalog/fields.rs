@@ -77,10 +77,21 @@ pub(super) const RULES: &[Rule] = &[
   version: 0.0.22                  # a tag, no spaces"#,
     },
     Rule {
+        id: "pod/duplicate-entry",
+        severity: Severity::Error,
+        summary: "an env variable or an image pull Secret is listed twice",
+        explanation: r#"Every name in `env` and every Secret in `imagePullSecrets` may appear once. The API server takes a repeated env name, but only one of its values reaches the container, so the other entry is a setting that silently does nothing; a pull Secret named twice adds nothing at all. This is rivven-render's own rule, so that the spec says exactly what runs: remove the repeated entry, or merge the two into one."#,
+        example: r#"spec:
+  env:
+    - name: LOG_LEVEL     # once, not twice with two values
+      value: info
+  imagePullSecrets: [regcred]   # not [regcred, regcred]"#,
+    },
+    Rule {
         id: "pod/invalid",
         severity: Severity::Error,
         summary: "a pod setting is not valid in the rendered pod template",
-        explanation: r#"The Kubernetes-typed pod settings a spec passes through (tolerations, affinity, topology spread constraints, seccomp profiles, the SELinux change policy, extended resources and huge pages, resource claims, env `valueFrom`) are checked against the API server's own validation rules, so that a pod template it would refuse is reported here, at the field. The same finding is reported for an env variable whose name repeats an earlier one or one that rivven-render sets itself in the container (a broker's `POD_NAME` and `POD_IP`, for example), and for a Secret listed twice in `imagePullSecrets`. The message says which rule is broken; fix the field it points at."#,
+        explanation: r#"The Kubernetes-typed pod settings a spec passes through (tolerations, affinity, topology spread constraints, seccomp profiles, the SELinux change policy, extended resources and huge pages, env `valueFrom`) are checked against the API server's own validation rules, so that a pod template it would refuse is reported here, at the field. This rule means only that: Kubernetes would refuse the field as written. What rivven-render itself does not allow in a pod has rules of its own (see pod/reserved-env, pod/duplicate-entry and pod/resource-claims). The message says which rule of the API server is broken; fix the field it points at."#,
         example: r#"spec:
   tolerations:
     - key: dedicated
@@ -88,6 +99,26 @@ pub(super) const RULES: &[Rule] = &[
       value: streaming
       effect: NoExecute
       tolerationSeconds: 300   # needs effect NoExecute"#,
+    },
+    Rule {
+        id: "pod/reserved-env",
+        severity: Severity::Error,
+        summary: "an env variable has a name rivven-render sets itself in the container",
+        explanation: r#"rivven-render sets some environment variables in the containers it renders, because the program reads them: a broker gets `POD_NAME` and `POD_IP` from the downward API, and in cluster mode also `RIVVEN_CLUSTER_AUTH_TOKEN`. An `env` entry of the same name would give the container that variable twice, and only one of the two values would reach the program. Rename your variable; the value rivven-render sets is the one the program needs."#,
+        example: r#"spec:
+  env:
+    - name: BROKER_ZONE   # not POD_IP, which rivven-render sets
+      value: eu-west-1a"#,
+    },
+    Rule {
+        id: "pod/resource-claims",
+        severity: Severity::Error,
+        summary: "resources.claims needs pod-level resource claims, which rivven-render does not render",
+        explanation: r#"An entry of `resources.claims` lets the container use a dynamic resource claim, but it must name a claim declared in the pod's `resourceClaims`, and rivven-render renders no pod-level `resourceClaims` (nor the ResourceClaim objects behind them). The rendered pod would name a claim that does not exist, so rivven-render refuses the field. Remove `resources.claims`; if the device plugin offers the device as an extended resource, request it under `resources.limits` instead."#,
+        example: r#"spec:
+  resources:
+    limits:
+      nvidia.com/gpu: 1   # instead of resources.claims"#,
     },
     Rule {
         id: "registry/auth-cedar",

@@ -1,6 +1,7 @@
 //! Kubernetes' rules for the Kubernetes-typed pod knobs a spec passes through (tolerations, affinity,
 //! topology spread, security contexts, resources, env, pull secrets): the API server's validation,
-//! so that a pod it would refuse is refused here, at the field.
+//! so that a pod it would refuse is refused here, at the field (`pod/invalid`). rivven-render's own
+//! pod rules have their own ids: `pod/reserved-env`, `pod/duplicate-entry`, `pod/resource-claims`.
 use std::collections::HashSet;
 
 use k8s_openapi::api::core::v1::{
@@ -13,7 +14,14 @@ use super::super::context::RuleContext;
 use super::super::k8s;
 use crate::model::common::PodOverrides;
 
+/// A field Kubernetes would refuse in the rendered pod template.
 const RULE: &str = "pod/invalid";
+/// An env variable the builder sets itself in this container (rivven-render's own rule).
+const RESERVED_ENV: &str = "pod/reserved-env";
+/// An env variable or pull Secret listed twice (rivven-render's own rule).
+const DUPLICATE_ENTRY: &str = "pod/duplicate-entry";
+/// Resource claims, which rivven-render cannot render (its own rule).
+const RESOURCE_CLAIMS: &str = "pod/resource-claims";
 
 fn bad(ctx: &mut RuleContext<'_>, pointer: &str, message: impl Into<String>) {
     ctx.error(RULE, pointer, message);
@@ -47,16 +55,16 @@ pub fn check(ctx: &mut RuleContext<'_>, pod: &PodOverrides, rendered_env: &[&str
     for (i, var) in pod.env.iter().enumerate() {
         let pointer = format!("/spec/env/{i}");
         if rendered_env.contains(&var.name.as_str()) {
-            bad(ctx, &format!("{pointer}/name"), format!("`{}` is set by rivven-render itself in this container", var.name));
+            ctx.error(RESERVED_ENV, &format!("{pointer}/name"), format!("`{}` is set by rivven-render itself in this container", var.name));
         } else if !names.insert(&var.name) {
-            bad(ctx, &format!("{pointer}/name"), format!("`{}` is listed twice", var.name));
+            ctx.error(DUPLICATE_ENTRY, &format!("{pointer}/name"), format!("`{}` is listed twice", var.name));
         }
         env_source(ctx, &pointer, var);
     }
     let mut secrets = HashSet::new();
     for (i, name) in pod.image_pull_secrets.iter().enumerate() {
         if !secrets.insert(name) {
-            bad(ctx, &format!("/spec/imagePullSecrets/{i}"), format!("`{name}` is listed twice"));
+            ctx.error(DUPLICATE_ENTRY, &format!("/spec/imagePullSecrets/{i}"), format!("`{name}` is listed twice"));
         }
     }
 }
@@ -238,7 +246,7 @@ fn seccomp(ctx: &mut RuleContext<'_>, pointer: &str, profile: Option<&SeccompPro
 /// a request equal to it. Dynamic resource claims need pod-level claims this tool does not render.
 fn resources(ctx: &mut RuleContext<'_>, r: &ResourceRequirements) {
     if r.claims.as_ref().is_some_and(|c| !c.is_empty()) {
-        bad(ctx, "/spec/resources/claims", "resource claims need the pod's `resourceClaims`, which rivven-render does not render");
+        ctx.error(RESOURCE_CLAIMS, "/spec/resources/claims", "resource claims need the pod's `resourceClaims`, which rivven-render does not render");
     }
     let requests = r.requests.clone().unwrap_or_default();
     let limits = r.limits.clone().unwrap_or_default();
