@@ -120,3 +120,19 @@ fn render_writes_the_report_file_even_when_nothing_renders() {
     assert_eq!(report["version"], 1);
     assert_eq!(report["summary"]["errors"], 0);
 }
+
+/// The README documents the JSON report with a real run; the run and the README must agree.
+#[test]
+fn the_readme_json_example_is_what_the_binary_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("```json\n{\n  \"version\": 1,").expect("the README's JSON report example") + "```json\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let mut documented: Value = serde_json::from_str(&readme[start..end]).expect("the README example is JSON");
+    let out = run(&["validate", "tests/fixtures/json-report", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut actual: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for v in [&mut documented, &mut actual] {
+        v["tool"]["version"] = Value::Null;
+    }
+    assert_eq!(documented, actual, "the README's JSON report differs from `validate tests/fixtures/json-report --format json`");
+}

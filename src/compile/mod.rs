@@ -2,13 +2,16 @@
 //! diff, plugin and in-cluster modes to come): inputs in; sources, typed resources, plans, rendered
 //! objects and diagnostics out. It prints nothing, exits nothing and writes nothing.
 use crate::diagnostics::{Deny, Diagnostic, Diagnostics};
-use crate::load::{self, LoadOptions};
+use crate::load::{self, Document, LoadOptions};
 use crate::model::plan::{RegistryPlan, TopicPlan};
 use crate::render::{self, RenderOptions, RenderedObject};
 use crate::source::SourceSet;
 use crate::validate::{Validated, Validator};
 
 pub use crate::load::{Input, InputError};
+
+/// Documents parsed ahead of the checks.
+const PARSED_AHEAD: usize = 16;
 
 /// What a run is asked to do.
 #[derive(Clone, Debug, Default)]
@@ -91,7 +94,25 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Result<Compilation
         validator = validator.default_version(version.clone());
     }
     let load_options = LoadOptions { strict: options.strict };
-    let sources = load::load_each(inputs, load_options, &mut diagnostics, &mut |doc| validator.check(&doc))?;
+    // Both cores: one thread reads and parses, this one checks, a bounded queue between them (a
+    // few documents in flight, so memory does not grow with the input).
+    let (sources, load_diagnostics) = std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Document>(PARSED_AHEAD);
+        let loader = scope.spawn(move || {
+            let mut found = Diagnostics::default();
+            let sources = load::load_each(inputs, load_options, &mut found, &mut |doc| {
+                let _ = send.send(doc);
+            });
+            (sources, found)
+        });
+        for doc in receive {
+            validator.check(&doc);
+        }
+        let (sources, found) = loader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (sources, found)
+    });
+    diagnostics.extend(load_diagnostics);
+    let sources = sources?;
     let documents = validator.documents();
     let validated = validator.finish(&mut diagnostics);
     if documents == 0 && !diagnostics.has_errors() {
