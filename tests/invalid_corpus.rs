@@ -118,19 +118,19 @@ fn same_place(a: &Expect, b: &Expect) -> bool {
 }
 
 /// Loads and validates `paths` in-process, the way `rivven-render validate` does.
-fn check(paths: &[PathBuf], strict: bool) -> (Checked, Diagnostics) {
+fn check(paths: &[PathBuf], strict: bool) -> (Compiled, Diagnostics) {
     let inputs: Vec<Input> = paths.iter().map(|p| Input::Path(p.clone())).collect();
     let compilation = compile(&inputs, &CompileOptions { strict, validate_only: true, ..CompileOptions::default() }).expect("the corpus files are readable");
-    (Checked { sources: compilation.sources, documents: compilation.documents }, compilation.diagnostics)
+    (Compiled { sources: compilation.sources, documents: compilation.documents }, compilation.diagnostics)
 }
 
 /// What a compilation left of the input: its files and the number of Rivven documents.
-struct Checked {
+struct Compiled {
     sources: SourceSet,
     documents: usize,
 }
 
-fn describe(diagnostics: &Diagnostics, loaded: &Checked) -> String {
+fn describe(diagnostics: &Diagnostics, loaded: &Compiled) -> String {
     let mut out = String::new();
     for d in diagnostics.sorted(&loaded.sources) {
         let a = actual(d, &loaded.sources);
@@ -148,7 +148,7 @@ fn describe(diagnostics: &Diagnostics, loaded: &Checked) -> String {
 }
 
 /// Compares one case; returns the failure report, if any.
-fn compare(name: &str, header: &Header, loaded: &Checked, diagnostics: &Diagnostics) -> Option<String> {
+fn compare(name: &str, header: &Header, loaded: &Compiled, diagnostics: &Diagnostics) -> Option<String> {
     let found: Vec<Expect> = diagnostics.sorted(&loaded.sources).into_iter().map(|d| actual(d, &loaded.sources)).collect();
     let mut problems = Vec::new();
     let mut unmatched: Vec<Option<&Expect>> = found.iter().map(Some).collect();

@@ -169,14 +169,14 @@ const FIRED_BY_UNIT_TESTS: &[(&str, &str)] = &[
     ("schema/invalid", "src/validate/schema_check.rs"),
 ];
 
-/// The text of the `#[cfg(test)] mod tests { ... }` block of a source file (to its end: the block
-/// is the file's last item by convention, and checked to be).
+/// The text of the `#[cfg(test)] mod tests { ... }` block of a source file: from its opening line
+/// to the first `}` at the start of a line, which closes it.
 fn tests_module(file: &str) -> String {
     let text = std::fs::read_to_string(root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let start = text.find("#[cfg(test)]\nmod tests {").unwrap_or_else(|| panic!("{file} has no `#[cfg(test)] mod tests` block"));
     let block = &text[start..];
-    assert!(block.trim_end().ends_with('}'), "{file}: the tests module is not the file's last item");
-    block.to_owned()
+    let end = block.find("\n}").unwrap_or_else(|| panic!("{file}: the tests module is not closed by a `}}` at the start of a line"));
+    block[..end + 2].to_owned()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! lines (`::error file=..,line=..,col=..,endLine=..,endColumn=..,title=..::message`).
 use std::io::{self, Write};
 
-use super::emit::{Emitter, Report};
+use super::report::{Emitter, Report};
 use super::{Diagnostic, Severity, Span};
 use crate::source::SourceSet;
 

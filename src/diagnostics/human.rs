@@ -7,7 +7,7 @@ use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use super::emit::{Emitter, Report as RunReport};
+use super::report::{Emitter, Report as RunReport};
 use super::{Diagnostic, Severity};
 use crate::source::{SourceFile, SourceSet};
 

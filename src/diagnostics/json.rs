@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::emit::{Emitter, Report};
+use super::report::{Emitter, Report};
 use super::{Diagnostic, Severity, Span};
 use crate::source::{Location, ResourceRef, SourceSet};
 

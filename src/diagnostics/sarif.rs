@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use super::emit::{Emitter, Report};
+use super::report::{Emitter, Report};
 use super::{catalog, Diagnostic, Severity, Span};
 use crate::source::{Location, SourceSet};
 
