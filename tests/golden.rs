@@ -45,7 +45,7 @@ fn example_files() -> Vec<PathBuf> {
 /// Loads, validates and renders the files in the given order; `None` when any error was found.
 fn render_files(files: &[PathBuf]) -> (Option<Rendered>, Diagnostics) {
     let inputs: Vec<Input> = files.iter().map(|f| Input::Path(f.clone())).collect();
-    let compilation = compile(&inputs, &CompileOptions::default()).expect("inputs are readable");
+    let compilation = compile(&inputs, &CompileOptions::default());
     if !compilation.renderable() || compilation.validated.is_empty() {
         return (None, compilation.diagnostics);
     }
@@ -59,7 +59,7 @@ fn errors(diagnostics: &Diagnostics) -> Vec<String> {
 
 /// `Kind/namespace/name` of every Rivven resource in a file (as the source annotation spells it).
 fn resources_of(file: &Path) -> Vec<String> {
-    let compilation = compile(&[Input::Path(file.to_path_buf())], &CompileOptions::default()).unwrap();
+    let compilation = compile(&[Input::Path(file.to_path_buf())], &CompileOptions::default());
     compilation.validated.references().map(ToString::to_string).collect()
 }
 

@@ -68,7 +68,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// What the library renders for the inputs: file name -> text.
 fn expected_files(inputs: &[&Path]) -> BTreeMap<String, Vec<u8>> {
     let paths: Vec<Input> = inputs.iter().map(|p| Input::Path(p.to_path_buf())).collect();
-    let compilation = compile(&paths, &CompileOptions::default()).unwrap();
+    let compilation = compile(&paths, &CompileOptions::default());
     assert!(compilation.renderable());
     compilation.objects().iter().map(|o| (output::file_name(o), rivven_render::yaml::to_string(&o.value).into_bytes())).collect()
 }
@@ -194,7 +194,7 @@ fn dash_streams_only_manifests_to_stdout_and_the_summary_to_stderr() {
     let out = run(&[&examples, Path::new("-o"), Path::new("-")]);
     assert_exit(&out, 0);
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    let compilation = compile(&[Input::Path(examples.clone())], &CompileOptions::default()).unwrap();
+    let compilation = compile(&[Input::Path(examples.clone())], &CompileOptions::default());
     let rendered = render::Rendered { objects: compilation.objects() };
     assert_eq!(text, output::stream(&rendered), "stdout is exactly the stream");
     let docs = Yaml::load_from_str(&text).expect("stdout is a YAML stream");

@@ -35,7 +35,7 @@ fn render_compiled(compilation: &Compilation, what: &str) -> Vec<RenderedObject>
 
 /// The typed resources of a run, as JSON (defaults filled in), and the objects rendered from them.
 fn render_path(path: &PathBuf) -> (Vec<Value>, Vec<RenderedObject>) {
-    let compilation = compile(&[Input::Path(path.clone())], &CompileOptions::default()).unwrap();
+    let compilation = compile(&[Input::Path(path.clone())], &CompileOptions::default());
     let objects = render_compiled(&compilation, &path.display().to_string());
     let v = &compilation.validated;
     let json = |r: &dyn erased::Json| r.to_json();
@@ -61,7 +61,7 @@ mod erased {
 }
 
 fn render_text(text: &str) -> Vec<RenderedObject> {
-    let compilation = compile_texts(&[("inline.yaml", text)], &CompileOptions::default()).unwrap();
+    let compilation = compile_texts(&[("inline.yaml", text)], &CompileOptions::default());
     render_compiled(&compilation, "inline input")
 }
 

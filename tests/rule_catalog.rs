@@ -266,6 +266,8 @@ fn small_inputs() -> Vec<Case> {
         ),
         case("connector/several-typed", connect(&format!("{DATAGEN_SOURCE}      http:\n        url: https://api.example.com/orders\n"))),
         Case { rule: "load/duplicate-file", inputs: vec![("cluster.yaml", cluster("")), ("cluster.yaml", cluster(""))], as_files: true },
+        // A readable file and one that does not exist (see `findings`).
+        Case { rule: "load/unreadable", inputs: vec![("cluster.yaml", cluster(""))], as_files: true },
         case("ref/name", cluster("  storage:\n    storageClassName: Fast_SSD\n")),
         case("registry/auth-cedar", registry("  auth:\n    enabled: true\n    method: cedar\n")),
         case("registry/auth-jwt", registry("  auth:\n    enabled: true\n    method: jwt\n")),
@@ -304,7 +306,7 @@ fn findings(c: &Case) -> Vec<(String, &'static str)> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rule_catalog").join(c.rule.replace('/', "-"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let inputs: Vec<Input> = c
+        let mut inputs: Vec<Input> = c
             .inputs
             .iter()
             .map(|(name, text)| {
@@ -313,12 +315,14 @@ fn findings(c: &Case) -> Vec<(String, &'static str)> {
                 Input::Path(path)
             })
             .collect();
+        if c.rule == "load/unreadable" {
+            inputs.push(Input::Path(dir.join("no-such-file.yaml")));
+        }
         compile(&inputs, &options)
     } else {
         let texts: Vec<(&str, &str)> = c.inputs.iter().map(|(name, text)| (*name, text.as_str())).collect();
         rivven_render::compile::compile_texts(&texts, &options)
     };
-    let compilation = compilation.unwrap_or_else(|e| panic!("{}: the input cannot be read: {}", c.rule, e.0));
     compilation.diagnostics.iter().map(|d| (d.severity.to_string(), d.rule)).collect()
 }
 

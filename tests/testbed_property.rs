@@ -680,7 +680,7 @@ struct Input {
 
 /// Loads and validates a text; Ok((rendered objects, stream)) or Err(error rules).
 fn validate_and_render(name: &str, text: &str) -> Result<Vec<(render::RenderedObject, String)>, Vec<String>> {
-    let compilation = compile_texts(&[(name, text)], &Default::default()).expect("in-memory input");
+    let compilation = compile_texts(&[(name, text)], &Default::default());
     let diagnostics = &compilation.diagnostics;
     if diagnostics.has_errors() {
         return Err(diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} at {}", d.rule, d.path)).collect());

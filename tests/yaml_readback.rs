@@ -27,7 +27,7 @@ fn root() -> PathBuf {
 }
 
 fn render_path(path: &str) -> Vec<RenderedObject> {
-    let compilation = compile(&[Input::Path(root().join(path))], &CompileOptions::default()).unwrap();
+    let compilation = compile(&[Input::Path(root().join(path))], &CompileOptions::default());
     let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
     assert!(errors.is_empty(), "{path}: {errors:#?}");
     compilation.objects()

@@ -10,7 +10,6 @@ use crate::compile::{compile, Compilation, CompileOptions, Input};
 use crate::diagnostics::emit::{self, Report};
 use crate::diagnostics::{Deny, Diagnostics, Severity};
 use crate::render::RenderOptions;
-use crate::source::SourceSet;
 
 mod io;
 mod render;
@@ -127,17 +126,21 @@ pub fn compile_input(input: &InputArgs, validate_only: bool, render: RenderOptio
         sayln!("rivven-render: {e}");
         EXIT_USAGE
     })?;
+    if let Some(version) = &input.rivven_version {
+        if let Err(why) = crate::validate::k8s::image_tag(version) {
+            sayln!("rivven-render: --rivven-version `{version}` {why}");
+            return Err(EXIT_USAGE);
+        }
+    }
     let options = CompileOptions { strict: input.strict, render, default_version: input.rivven_version.clone(), deny, validate_only };
-    compile(&Input::from_args(&input.paths), &options).map_err(|e| {
-        sayln!("rivven-render: {}", e.0);
-        EXIT_USAGE
-    })
+    Ok(compile(&Input::from_args(&input.paths), &options))
 }
 
-/// After the findings are printed: exit 2 when the input is past a limit of one run.
+/// After the findings are printed: exit 2 when an input could not be read or is past a limit of
+/// one run.
 pub fn limit_exit(compilation: &Compilation) -> Option<u8> {
-    compilation.past_a_limit().then(|| {
-        sayln!("rivven-render: the input is past a limit of one run (see the error above); split it or simplify it");
+    compilation.failed_to_read().then(|| {
+        sayln!("rivven-render: an input could not be read, or is past a limit of one run (see the error above)");
         EXIT_USAGE
     })
 }
@@ -158,12 +161,6 @@ pub fn print_diagnostics(compilation: &Compilation, format: Format, quiet: bool)
 pub fn print_diagnostics_to_stdout(compilation: &Compilation, format: Format, quiet: bool) -> Result<(), u8> {
     let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
     io::to_stdout(|out| emit::emitter(format.into(), false).emit(&report, out))
-}
-
-/// The findings as the CLI prints them to a terminal without colors (public for the benchmark,
-/// which must measure what users see).
-pub fn format_diagnostics(diagnostics: &Diagnostics, sources: &SourceSet, format: Format, quiet: bool, color: bool) -> String {
-    emit::to_string(format.into(), &Report::new(diagnostics, sources, quiet), color)
 }
 
 /// `3 errors, 1 warning` style summary.

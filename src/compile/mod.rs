@@ -8,7 +8,7 @@ use crate::render::{self, RenderOptions, RenderedObject};
 use crate::source::SourceSet;
 use crate::validate::{Validated, Validator};
 
-pub use crate::load::{Input, InputError};
+pub use crate::load::Input;
 
 /// Documents parsed ahead of the checks.
 const PARSED_AHEAD: usize = 16;
@@ -27,6 +27,16 @@ pub struct CompileOptions {
     /// Only validate: keep no typed resource (the cross-resource rules need only small facts of
     /// each document), so memory does not grow with the input. Nothing can be rendered then.
     pub validate_only: bool,
+}
+
+/// A plan and the namespace its ConfigMap is rendered into (`None`: chosen at apply time): two
+/// clusters of one name in two namespaces have two plans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planned<T> {
+    /// The namespace.
+    pub namespace: Option<String>,
+    /// The plan.
+    pub plan: T,
 }
 
 /// Everything one run found and made.
@@ -49,9 +59,9 @@ impl Compilation {
         !self.diagnostics.has_errors() && !self.options.validate_only
     }
 
-    /// Whether a finding is past one of the limits of a run (the CLI exits 2 then).
-    pub fn past_a_limit(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.rule == crate::load::tree::LIMIT_RULE)
+    /// Whether an input could not be read, or is past one of the limits of a run (the CLI exits 2).
+    pub fn failed_to_read(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.rule == crate::load::tree::LIMIT_RULE || d.rule == crate::load::UNREADABLE_RULE)
     }
 
     /// Renders resource by resource, handing each object over at once (memory holds one resource's
@@ -74,24 +84,35 @@ impl Compilation {
     }
 
     /// The topic plans (what the in-cluster companion applies on the brokers), by cluster.
-    pub fn topic_plans(&self) -> Vec<TopicPlan> {
-        render::topic::plans(&self.validated).into_iter().map(|(_, plan)| plan).collect()
+    /// (Empty unless [`Compilation::renderable`], like the objects.)
+    pub fn topic_plans(&self) -> Vec<Planned<TopicPlan>> {
+        if !self.renderable() {
+            return Vec::new();
+        }
+        render::topic::plans(&self.validated).into_iter().map(|((namespace, _), plan)| Planned { namespace, plan }).collect()
     }
 
-    /// The registry plans, one per registry.
-    pub fn registry_plans(&self) -> Vec<RegistryPlan> {
-        self.validated.registries.iter().map(|r| render::schema_registry::registry_plan(&r.resource, &self.options.render.cluster_domain)).collect()
+    /// The registry plans, one per registry (empty unless [`Compilation::renderable`]).
+    pub fn registry_plans(&self) -> Vec<Planned<RegistryPlan>> {
+        if !self.renderable() {
+            return Vec::new();
+        }
+        let plan = |r: &crate::model::RivvenSchemaRegistry| render::schema_registry::registry_plan(r, &self.options.render.cluster_domain);
+        self.validated.registries.iter().map(|r| Planned { namespace: r.resource.namespace().map(str::to_owned), plan: plan(&r.resource) }).collect()
     }
 }
 
-/// Loads, validates and (lazily) renders the inputs. `Err` only for inputs that cannot be read at
-/// all (a missing file, an input past the size limit); every problem of the content is a
-/// diagnostic of the [`Compilation`].
-pub fn compile(inputs: &[Input], options: &CompileOptions) -> Result<Compilation, InputError> {
+/// Loads, validates and (lazily) renders the inputs. Every problem is a diagnostic of the
+/// [`Compilation`], an unreadable input (`load/unreadable`) or one past a limit (`load/limit`)
+/// included: see [`Compilation::failed_to_read`].
+pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
     let mut diagnostics = Diagnostics::default();
     let mut validator = if options.validate_only { Validator::facts_only() } else { Validator::default() };
     if let Some(version) = &options.default_version {
         validator = validator.default_version(version.clone());
+    }
+    if let Some(version) = &options.default_version {
+        diagnostics.extend(default_version_findings(version));
     }
     let load_options = LoadOptions { strict: options.strict };
     // Both cores: one thread reads and parses, this one checks, a bounded queue between them (a
@@ -108,11 +129,9 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Result<Compilation
         for doc in receive {
             validator.check(&doc);
         }
-        let (sources, found) = loader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (sources, found)
+        loader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     diagnostics.extend(load_diagnostics);
-    let sources = sources?;
     let documents = validator.documents();
     let validated = validator.finish(&mut diagnostics);
     if documents == 0 && !diagnostics.has_errors() {
@@ -120,11 +139,27 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Result<Compilation
         diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
     }
     options.deny.apply(&mut diagnostics);
-    Ok(Compilation { sources, documents, validated, diagnostics, options: options.clone() })
+    Compilation { sources, documents, validated, diagnostics, options: options.clone() }
+}
+
+/// What the run's default Rivven version gets, once for the run (resources that write their own
+/// `spec.version` are checked at that field).
+fn default_version_findings(version: &str) -> Vec<Diagnostic> {
+    if let Err(why) = crate::validate::k8s::image_tag(version) {
+        return vec![Diagnostic::error("image/reference", format!("--rivven-version `{version}` {why}"))];
+    }
+    if crate::rivven::known(version).is_some() {
+        return Vec::new();
+    }
+    let newest = crate::rivven::newest().version;
+    vec![Diagnostic::warning(
+        "rivven/version",
+        format!("--rivven-version {version} is not a version rivven-render knows (known: {}); resources without `spec.version` are rendered as Rivven {newest}, whose flags it may not take", crate::rivven::known_versions()),
+    )]
 }
 
 /// Compiles documents held in memory (a test, a KRM item): one input per (name, text).
-pub fn compile_texts(texts: &[(&str, &str)], options: &CompileOptions) -> Result<Compilation, InputError> {
+pub fn compile_texts(texts: &[(&str, &str)], options: &CompileOptions) -> Compilation {
     let inputs: Vec<Input> = texts.iter().map(|(name, text)| Input::Text { name: (*name).to_owned(), text: (*text).to_owned() }).collect();
     compile(&inputs, options)
 }

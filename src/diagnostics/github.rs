@@ -2,7 +2,7 @@
 //! lines (`::error file=..,line=..,col=..,endLine=..,endColumn=..,title=..::message`).
 use std::io::{self, Write};
 
-use super::report::{Emitter, Report};
+use super::report::{relative_path, Emitter, Report};
 use super::{Diagnostic, Severity, Span};
 use crate::source::SourceSet;
 
@@ -27,11 +27,14 @@ fn command(severity: Severity) -> &'static str {
     }
 }
 
-fn line(d: &Diagnostic, sources: &SourceSet) -> String {
+fn line(d: &Diagnostic, sources: &SourceSet, root: &std::path::Path) -> String {
     let mut properties = Vec::new();
     if let Some(location) = &d.location {
         let span = Span::of(location, sources);
-        properties.push(format!("file={}", escape_property(&sources.get(location.file).name)));
+        // GitHub places annotations by the path relative to the workspace.
+        let name = &sources.get(location.file).name;
+        let file = relative_path(name, root).unwrap_or_else(|| name.clone());
+        properties.push(format!("file={}", escape_property(&file)));
         properties.push(format!("line={}", span.start.0));
         properties.push(format!("col={}", span.start.1));
         properties.push(format!("endLine={}", span.end.0));
@@ -52,8 +55,9 @@ fn line(d: &Diagnostic, sources: &SourceSet) -> String {
 
 impl Emitter for Github {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let root = report.root_dir();
         for d in &report.diagnostics {
-            out.write_all(line(d, report.sources).as_bytes())?;
+            out.write_all(line(d, report.sources, &root).as_bytes())?;
         }
         Ok(())
     }
@@ -70,10 +74,10 @@ mod tests {
         let file = sources.add("dir/a,b.yaml".into(), "a: 1\nb: 2\n".into());
         let d = Diagnostic::warning("cluster/min-isr", "100% wrong\nsecond: line").at(Some(Location { file, bytes: 8..9 })).path("b").hint("fix");
         assert_eq!(
-            line(&d, &sources),
+            line(&d, &sources, std::path::Path::new("/repo")),
             "::warning file=dir/a%2Cb.yaml,line=2,col=4,endLine=2,endColumn=5,title=cluster/min-isr (warning)::100%25 wrong%0Asecond: line (at `b`)%0Ahint: fix\n"
         );
         let unlocated = Diagnostic::error("load/no-resources", "none");
-        assert_eq!(line(&unlocated, &sources), "::error title=load/no-resources (error)::none\n");
+        assert_eq!(line(&unlocated, &sources, std::path::Path::new("/repo")), "::error title=load/no-resources (error)::none\n");
     }
 }

@@ -57,7 +57,7 @@ impl<'a> Place<'a> {
             column: span.start.1,
             end_line: span.end.0,
             end_column: span.end.1,
-            bytes: [location.bytes.start, location.bytes.end],
+            bytes: [span.bytes.start, span.bytes.end],
         }
     }
 }

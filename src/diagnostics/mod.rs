@@ -48,23 +48,30 @@ pub struct Related {
 }
 
 /// A position resolved to lines and columns (1-based; columns count characters).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Span {
     /// The file.
     pub file: FileId,
     /// Start line and column.
     pub start: (usize, usize),
-    /// End line and column (exclusive: the column after the last character).
+    /// End line and column (exclusive: the column after the last character; the start for an
+    /// empty span).
     pub end: (usize, usize),
+    /// The byte range, without the line breaks and spaces a block value ends with.
+    pub bytes: std::ops::Range<usize>,
 }
 
 impl Span {
     /// The span of a location.
     pub fn of(location: &Location, sources: &SourceSet) -> Self {
         let file = sources.get(location.file);
-        let start = file.line_col(location.bytes.start);
-        let end = if location.bytes.end > location.bytes.start { file.line_col(location.bytes.end) } else { (start.0, start.1 + 1) };
-        Self { file: location.file, start, end }
+        let text = file.text.as_bytes();
+        let start = location.bytes.start.min(text.len());
+        let mut end = location.bytes.end.clamp(start, text.len());
+        while end > start && text[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        Self { file: location.file, start: file.line_col(start), end: file.line_col(end), bytes: start..end }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One interface for every report format: a [`Report`] (the findings of a run, sorted, with the
 //! sources they point into) written by an [`Emitter`] chosen by [`Format`] (see [`super::emit`]).
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use super::{Diagnostic, Diagnostics, Severity};
 use crate::source::SourceSet;
@@ -51,9 +51,61 @@ impl<'a> Report<'a> {
     }
 }
 
+impl Report<'_> {
+    /// The directory relative file names are given against: [`Report::root`] or the current one.
+    pub fn root_dir(&self) -> PathBuf {
+        self.root.clone().or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from("/"))
+    }
+}
+
+/// A file name as a path relative to `root` with `/` separators, `.` and `..` resolved (`None`
+/// for standard input and for files outside `root`).
+pub fn relative_path(name: &str, root: &Path) -> Option<String> {
+    if name == "<stdin>" {
+        return None;
+    }
+    let path = Path::new(name);
+    let absolute = if path.is_absolute() { path.to_path_buf() } else { root.join(path) };
+    let relative = normalized(&absolute).strip_prefix(normalized(root)).ok()?.to_path_buf();
+    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// A path with `.` dropped and `..` applied, without touching the file system.
+pub fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// Writes a report in one format.
 pub trait Emitter {
     /// Writes the whole report.
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::relative_path;
+    use std::path::Path;
+
+    #[test]
+    fn file_names_become_paths_under_the_root() {
+        let root = Path::new("/repo/sub");
+        assert_eq!(relative_path("examples/a.yaml", root).as_deref(), Some("examples/a.yaml"));
+        assert_eq!(relative_path(".//x/./c.yaml", root).as_deref(), Some("x/c.yaml"));
+        assert_eq!(relative_path("/repo/sub/x/c.yaml", root).as_deref(), Some("x/c.yaml"));
+        assert_eq!(relative_path("../c.yaml", root), None, "outside the root");
+        assert_eq!(relative_path("/elsewhere/c.yaml", root), None);
+        assert_eq!(relative_path("<stdin>", root), None);
+    }
+}

@@ -2,11 +2,11 @@
 //! result per finding with a region (start and end, columns in Unicode code points) and related
 //! locations. File names are given relative to `SRCROOT`, the directory the run was started in.
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::report::{Emitter, Report};
+use super::report::{normalized, relative_path, Emitter, Report};
 use super::{catalog, Diagnostic, Severity, Span};
 use crate::source::{Location, SourceSet};
 
@@ -65,21 +65,36 @@ fn encode_path(path: &str) -> String {
     out
 }
 
-/// The artifact location of a file name: relative to the root when the file is under it.
+/// The artifact location of a file name: relative to the root when the file is under it, an
+/// absolute `file:` URI otherwise, and `stdin` for standard input.
 fn artifact(name: &str, root: &Path) -> Value {
-    let path = Path::new(name);
     if name == "<stdin>" {
-        return json!({ "uri": encode_path("stdin") });
+        return json!({ "uri": "stdin" });
     }
-    let relative = if path.is_absolute() { path.strip_prefix(root).ok().map(Path::to_path_buf) } else { Some(path.to_path_buf()) };
-    match relative {
-        Some(rel) => {
-            let text = rel.to_string_lossy().replace('\\', "/");
-            let text = text.trim_start_matches("./");
-            json!({ "uri": encode_path(text), "uriBaseId": SRCROOT })
+    match relative_path(name, root) {
+        Some(relative) => json!({ "uri": encode_path(&relative), "uriBaseId": SRCROOT }),
+        None => {
+            let path = Path::new(name);
+            let absolute = normalized(&if path.is_absolute() { path.to_path_buf() } else { root.join(path) });
+            json!({ "uri": file_uri(&absolute, false) })
         }
-        None => json!({ "uri": format!("file://{}", encode_path(&path.to_string_lossy())) }),
     }
+}
+
+/// `file:///...` of an absolute path (a directory's ends with `/`).
+fn file_uri(path: &Path, directory: bool) -> String {
+    let mut text = path.to_string_lossy().into_owned();
+    if cfg!(windows) {
+        text = text.replace('\\', "/");
+    }
+    if !text.starts_with('/') {
+        text.insert(0, '/'); // `C:/x` -> `/C:/x`
+    }
+    let mut uri = format!("file://{}", encode_path(&text).replace("%3A", ":"));
+    if directory && !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
 }
 
 fn physical(location: &Location, sources: &SourceSet, root: &Path) -> Value {
@@ -91,10 +106,19 @@ fn physical(location: &Location, sources: &SourceSet, root: &Path) -> Value {
             "startColumn": span.start.1,
             "endLine": span.end.0,
             "endColumn": span.end.1,
-            "byteOffset": location.bytes.start,
-            "byteLength": location.bytes.end - location.bytes.start,
+            "byteOffset": span.bytes.start,
+            "byteLength": span.bytes.len(),
         },
     })
+}
+
+/// A finding without a location, as a notification of the run.
+fn notification(d: &Diagnostic) -> Value {
+    let mut n = json!({ "level": level(d.severity), "message": { "text": message(d) }, "descriptor": { "id": d.rule } });
+    if let Some(index) = catalog::index_of(d.rule) {
+        n["descriptor"]["index"] = json!(index);
+    }
+    n
 }
 
 fn message(d: &Diagnostic) -> String {
@@ -151,22 +175,14 @@ fn result(d: &Diagnostic, sources: &SourceSet, root: &Path) -> Value {
     Value::Object(result)
 }
 
-/// `file:///dir/` of a directory.
-fn directory_uri(dir: &Path) -> String {
-    let mut text = encode_path(&dir.to_string_lossy().replace('\\', "/"));
-    if !text.ends_with('/') {
-        text.push('/');
-    }
-    format!("file://{text}")
-}
-
 impl Emitter for Sarif {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let root: PathBuf = match &report.root {
-            Some(root) => root.clone(),
-            None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
-        };
-        let results: Vec<Value> = report.diagnostics.iter().map(|d| result(d, report.sources, &root)).collect();
+        let root = report.root_dir();
+        // GitHub code scanning refuses a whole file with a result without a location: findings
+        // about the run itself (no resource found, a file given twice) are notifications.
+        let (located, unlocated): (Vec<&&Diagnostic>, Vec<&&Diagnostic>) = report.diagnostics.iter().partition(|d| d.location.is_some());
+        let results: Vec<Value> = located.iter().map(|d| result(d, report.sources, &root)).collect();
+        let notifications: Vec<Value> = unlocated.iter().map(|d| notification(d)).collect();
         let sarif = json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
@@ -178,8 +194,12 @@ impl Emitter for Sarif {
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "rules": rules(),
                 }},
-                "originalUriBaseIds": { SRCROOT: { "uri": directory_uri(&root) } },
+                "originalUriBaseIds": { SRCROOT: { "uri": file_uri(&normalized(&root), true) } },
                 "columnKind": "unicodeCodePoints",
+                "invocations": [{
+                    "executionSuccessful": !report.diagnostics.iter().any(|d| d.rule == crate::load::UNREADABLE_RULE || d.rule == crate::load::tree::LIMIT_RULE),
+                    "toolExecutionNotifications": notifications,
+                }],
                 "results": results,
             }],
         });
@@ -195,12 +215,15 @@ mod tests {
 
     #[test]
     fn paths_become_relative_uris() {
-        let root = Path::new("/repo");
+        let root = Path::new("/repo/sub");
         assert_eq!(artifact("examples/a b.yaml", root)["uri"], "examples/a%20b.yaml");
-        assert_eq!(artifact("/repo/x/c.yaml", root)["uri"], "x/c.yaml");
-        assert_eq!(artifact("/repo/x/c.yaml", root)["uriBaseId"], "SRCROOT");
+        assert_eq!(artifact("/repo/sub/x/c.yaml", root)["uri"], "x/c.yaml");
+        assert_eq!(artifact(".//x/c.yaml", root)["uri"], "x/c.yaml");
+        assert_eq!(artifact("/repo/sub/x/c.yaml", root)["uriBaseId"], "SRCROOT");
         assert_eq!(artifact("/elsewhere/c.yaml", root)["uri"], "file:///elsewhere/c.yaml");
+        assert_eq!(artifact("../c.yaml", root)["uri"], "file:///repo/c.yaml", "outside the root: absolute");
         assert!(artifact("/elsewhere/c.yaml", root).get("uriBaseId").is_none());
+        assert_eq!(artifact("<stdin>", root)["uri"], "stdin");
         assert_eq!(encode_path("ä#"), "%C3%A4%23");
     }
 }

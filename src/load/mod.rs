@@ -85,7 +85,7 @@ pub struct Loaded {
     pub documents: Vec<Document>,
 }
 
-/// An input that could not be read at all (usage or I/O error, exit code 2).
+/// Why an input could not be read (reported as a `load/unreadable` finding; the run exits 2).
 #[derive(Debug)]
 pub struct InputError(pub String);
 
@@ -157,17 +157,21 @@ impl Input {
     }
 }
 
-/// Reads and parses the inputs. Problems with the content become diagnostics; only unreadable
-/// inputs (and inputs past [`MAX_INPUT_BYTES`]) are an `Err`.
-pub fn load(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics) -> Result<Loaded, InputError> {
+/// Reads and parses the inputs. Every problem becomes a diagnostic: an input that cannot be read
+/// (`load/unreadable`) or that is past the size limit (`load/limit`) is reported and the others are
+/// still read, so one missing file never hides the findings of the rest.
+pub fn load(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics) -> Loaded {
     let mut documents = Vec::new();
-    let sources = load_each(inputs, options, diagnostics, &mut |doc| documents.push(doc))?;
-    Ok(Loaded { sources, documents })
+    let sources = load_each(inputs, options, diagnostics, &mut |doc| documents.push(doc));
+    Loaded { sources, documents }
 }
+
+/// The rule of an input that cannot be read (the run exits 2).
+pub const UNREADABLE_RULE: &str = "load/unreadable";
 
 /// Like [`load`], handing each Rivven document to `each` as soon as it is read instead of keeping it:
 /// memory then holds one document's tree at a time.
-pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics, each: &mut dyn FnMut(Document)) -> Result<SourceSet, InputError> {
+pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics, each: &mut dyn FnMut(Document)) -> SourceSet {
     let mut sources = SourceSet::default();
     let mut count = 0;
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
@@ -176,13 +180,23 @@ pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagn
         *total += text.len() as u64;
         load_text_each(sources, count, name, text, options, diagnostics, each);
     };
+    let unreadable = |diagnostics: &mut Diagnostics, e: InputError| {
+        diagnostics.push(Diagnostic::error(UNREADABLE_RULE, e.0).hint("check the path and its permissions; the other inputs were still checked"));
+    };
     for input in inputs {
         let paths = match input {
-            Input::Path(path) => discover(std::slice::from_ref(path))?,
+            Input::Path(path) => match discover(std::slice::from_ref(path)) {
+                Ok(paths) => paths,
+                Err(e) => {
+                    unreadable(diagnostics, e);
+                    continue;
+                }
+            },
             Input::Stdin => vec![PathBuf::from("-")],
             Input::Text { name, text } => {
                 if text.len() as u64 > MAX_INPUT_BYTES - total {
-                    return Err(too_large(name));
+                    diagnostics.push(too_large(name));
+                    break;
                 }
                 take(&mut sources, &mut count, name.clone(), text.clone(), &mut total, diagnostics);
                 continue;
@@ -200,35 +214,51 @@ pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagn
                 }
                 seen.insert(canonical, path.display().to_string());
             }
-            let (name, text) = read(&path, MAX_INPUT_BYTES - total)?;
-            take(&mut sources, &mut count, name, text, &mut total, diagnostics);
+            match read(&path, MAX_INPUT_BYTES - total) {
+                Ok((name, text)) => take(&mut sources, &mut count, name, text, &mut total, diagnostics),
+                Err(Unread::TooLarge(name)) => {
+                    diagnostics.push(too_large(&name));
+                    return sources;
+                }
+                Err(Unread::Failed(e)) => unreadable(diagnostics, e),
+            }
         }
     }
-    Ok(sources)
+    sources
 }
 
-fn too_large(what: &str) -> InputError {
-    InputError(format!("{what}: the input is larger than {} MiB, the limit of one run; split it into several runs", MAX_INPUT_BYTES >> 20))
+/// Why a file was not read.
+enum Unread {
+    /// The run's size budget is spent: nothing more is read.
+    TooLarge(String),
+    /// This file cannot be read.
+    Failed(InputError),
 }
 
-fn read(path: &Path, budget: u64) -> Result<(String, String), InputError> {
+fn too_large(what: &str) -> Diagnostic {
+    Diagnostic::error(tree::LIMIT_RULE, format!("{what}: the input is larger than {} MiB, the limit of one run; nothing after it was read", MAX_INPUT_BYTES >> 20))
+        .hint("split the input into several runs")
+}
+
+fn read(path: &Path, budget: u64) -> Result<(String, String), Unread> {
+    let failed = |message: String| Unread::Failed(InputError(message));
     let (name, bytes) = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().take(budget + 1).read_to_end(&mut bytes).map_err(|e| InputError(format!("cannot read standard input: {e}")))?;
+        std::io::stdin().take(budget + 1).read_to_end(&mut bytes).map_err(|e| failed(format!("cannot read standard input: {e}")))?;
         ("<stdin>".to_owned(), bytes)
     } else {
         let name = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| InputError(format!("cannot read {name}: {e}")))?;
+        let file = std::fs::File::open(path).map_err(|e| failed(format!("cannot read {name}: {e}")))?;
         let mut bytes = Vec::new();
-        file.take(budget + 1).read_to_end(&mut bytes).map_err(|e| InputError(format!("cannot read {name}: {e}")))?;
+        file.take(budget + 1).read_to_end(&mut bytes).map_err(|e| failed(format!("cannot read {name}: {e}")))?;
         (name, bytes)
     };
     if bytes.len() as u64 > budget {
-        return Err(too_large(&name));
+        return Err(Unread::TooLarge(name));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok((name, text)),
-        Err(_) => Err(InputError(format!("{name} is not UTF-8 text"))),
+        Err(_) => Err(failed(format!("{name} is not UTF-8 text"))),
     }
 }
 

@@ -48,7 +48,7 @@ impl Default for RivvenClusterSpec {
         Self {
             replicas: 3,
             version: DEFAULT_RIVVEN_VERSION.into(),
-            image: crate::rivven::V0_0_22.broker.image.into(),
+            image: crate::rivven::NEWEST.broker.image.into(),
             storage: StorageSpec::default(),
             config: BrokerConfig::default(),
             tls: TlsSpec::default(),

@@ -45,7 +45,7 @@ impl Default for RivvenConnectSpec {
             cluster_ref: ClusterRef::default(),
             replicas: 1,
             version: DEFAULT_RIVVEN_VERSION.into(),
-            image: crate::rivven::V0_0_22.connect.image.into(),
+            image: crate::rivven::NEWEST.connect.image.into(),
             sources: Vec::new(),
             sinks: Vec::new(),
             settings: ConnectSettings::default(),

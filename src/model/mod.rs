@@ -45,7 +45,7 @@ pub const RESERVED_LABELS: [&str; 6] = [
     "app.kubernetes.io/version",
 ];
 /// The Rivven release the rendered workloads run unless a resource names another `version`.
-pub const DEFAULT_RIVVEN_VERSION: &str = crate::rivven::V0_0_22.version;
+pub const DEFAULT_RIVVEN_VERSION: &str = crate::rivven::NEWEST.version;
 
 /// A Rivven custom resource: the Kubernetes envelope around a kind's spec.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

@@ -54,7 +54,7 @@ impl Default for RivvenSchemaRegistrySpec {
             cluster_ref: ClusterRef::default(),
             replicas: 1,
             version: DEFAULT_RIVVEN_VERSION.into(),
-            image: crate::rivven::V0_0_22.registry.image.into(),
+            image: crate::rivven::NEWEST.registry.image.into(),
             server: RegistryServerSpec::default(),
             storage: RegistryStorageSpec::default(),
             compatibility: CompatibilitySpec::default(),

@@ -48,6 +48,8 @@ pub fn render_plans(validated: &Validated) -> Vec<(String, &ResourceRef, Rendere
         .into_iter()
         .map(|((namespace, cluster), plan)| {
             let from = owner_of(validated, namespace.as_deref(), &cluster);
+            // The plan is labelled with its cluster's version when the cluster is in the input.
+            let version = validated.clusters.iter().find(|c| &c.reference == from).map_or(DEFAULT_RIVVEN_VERSION, |c| c.resource.spec.version.as_str());
             let labels = BTreeMap::new();
             let owner = Owner {
                 kind: Kind::Cluster,
@@ -55,7 +57,7 @@ pub fn render_plans(validated: &Validated) -> Vec<(String, &ResourceRef, Rendere
                 namespace: namespace.as_deref(),
                 app: "rivven",
                 component: "topic-plan",
-                version: DEFAULT_RIVVEN_VERSION,
+                version,
                 user_labels: &labels,
             };
             let object = RenderedObject::new(&ConfigMap {

@@ -150,9 +150,12 @@ pub const V0_0_22: Release = Release {
 /// Every known release, oldest first.
 pub const KNOWN: &[&Release] = &[&V0_0_22];
 
-/// The newest known release: what an unknown version renders with.
+/// The newest known release: the default of `spec.version`, and what an unknown version renders with.
+pub const NEWEST: &Release = KNOWN[KNOWN.len() - 1];
+
+/// The newest known release.
 pub fn newest() -> &'static Release {
-    KNOWN[KNOWN.len() - 1]
+    NEWEST
 }
 
 /// The release of a version, when it is known.

@@ -1,7 +1,7 @@
 //! Field paths: JSON pointers for lookups, dotted paths for people.
 use serde_json::Value;
 
-use crate::model::secrets::is_sensitive;
+pub use crate::model::secrets::is_sensitive;
 
 /// Splits a JSON pointer into unescaped tokens.
 pub fn tokens(pointer: &str) -> Vec<String> {
@@ -61,13 +61,25 @@ pub fn show_value(pointer: &str, value: &Value) -> String {
         Value::Object(_) => return "a mapping".into(),
         Value::Array(_) => return "a list".into(),
         Value::Null => return "null (empty)".into(),
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => format!("{:?}", without_userinfo(s)),
         other => other.to_string(),
     };
     if text.chars().count() > 60 {
         format!("{}...", text.chars().take(57).collect::<String>())
     } else {
         text
+    }
+}
+
+/// A URL-like text with its `user:password@` part hidden (`https://***@host/`): credentials in a URL
+/// are never echoed, whatever the field is called.
+pub fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = text.find("://") else { return text.into() };
+    let rest = &text[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}://***{}", &text[..scheme_end], &rest[at..]).into(),
+        None => text.into(),
     }
 }
 
@@ -94,6 +106,14 @@ mod tests {
         assert_eq!(super::display(&doc, "/spec/sources/0/config/a~1b"), "spec.sources[0].config.a/b");
         assert_eq!(super::display(&doc, ""), "");
         assert_eq!(super::tokens("/a~0b/c~1d"), vec!["a~b", "c/d"]);
+    }
+
+    #[test]
+    fn hides_credentials_in_urls() {
+        assert_eq!(super::without_userinfo("htps://admin:hunter2@api.example.com/hook"), "htps://***@api.example.com/hook");
+        assert_eq!(super::without_userinfo("https://api.example.com/a@b"), "https://api.example.com/a@b");
+        assert_eq!(super::without_userinfo("plain text"), "plain text");
+        assert!(!super::show_value("/spec/url", &json!("postgres://u:pw@db:5432/x")).contains("pw"));
     }
 
     #[test]

@@ -199,7 +199,7 @@ fn typed<S: DeserializeOwned>(doc: &Document, out: &mut Vec<Diagnostic>) -> Opti
             let pointer = path_pointer(e.path());
             let value = doc.value.pointer(&pointer).map(|v| paths::show_value(&pointer, v)).unwrap_or_else(|| "the value".into());
             out.push(
-                Diagnostic::error("schema/type", format!("{value} cannot be read here: {}", e.inner()))
+                Diagnostic::error("schema/type", if paths::is_sensitive(&pointer) { format!("{value} cannot be read here") } else { format!("{value} cannot be read here: {}", paths::without_userinfo(&e.inner().to_string())) })
                     .at(doc.value_location(&pointer))
                     .field(&pointer, paths::display(&doc.value, &pointer))
                     .resource(Some(doc.reference()))

@@ -141,7 +141,9 @@ impl CompiledSchema {
                     out.push(at_value(Diagnostic::error("schema/any-of", "the value matches none of the allowed forms")));
                 }
             }
-            _ => out.push(at_value(Diagnostic::error("schema/invalid", error.to_string()))),
+            // The validator's own message may quote the value: never for a credential's field.
+            _ if paths::is_sensitive(&pointer) => out.push(at_value(Diagnostic::error("schema/invalid", "the value (hidden) is not allowed here"))),
+            _ => out.push(at_value(Diagnostic::error("schema/invalid", paths::without_userinfo(&error.to_string()).into_owned()))),
         }
     }
 }

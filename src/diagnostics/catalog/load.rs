@@ -91,6 +91,14 @@ metadata:
   name: demo"#,
     },
     Rule {
+        id: "load/unreadable",
+        severity: Severity::Error,
+        summary: "an input cannot be read",
+        explanation: r#"A path given on the command line does not exist, cannot be opened or walked, or a file is not UTF-8 text. The finding names the path and the operating system's reason. The other inputs are still read and checked, so their findings are reported too, but the run exits 2: a run that could not see all of its input must not pass, and a GitOps tool must not prune what it did not read."#,
+        example: r#"# check the path and its permissions, or drop it from the arguments
+rivven-render validate clusters/ topics/"#,
+    },
+    Rule {
         id: "load/yaml-syntax",
         severity: Severity::Error,
         summary: "the document is not valid YAML",

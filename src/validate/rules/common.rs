@@ -221,15 +221,20 @@ pub fn tls(ctx: &mut RuleContext<'_>, tls: &TlsSpec, what: &str, release: &crate
 }
 
 /// The image and version: a tag the registry can hold, and a reference a container runtime parses.
+/// A version the resource does not write comes from `--rivven-version`, which the compile step
+/// checks once for the whole run.
 pub fn image(ctx: &mut RuleContext<'_>, image: &str, version: &str) {
+    let written = ctx.is_set("/spec/version");
     if let Err(why) = k8s::image_tag(version) {
-        ctx.error("image/reference", "/spec/version", format!("`{}` cannot be an image tag: it {why}", short(version)));
+        if written {
+            ctx.error("image/reference", "/spec/version", format!("`{}` cannot be an image tag: it {why}", short(version)));
+        }
         return;
     }
     if let Err(why) = k8s::image_reference(&crate::rivven::image_reference(image, version)) {
         ctx.error("image/reference", "/spec/image", why).with_hint("e.g. `ghcr.io/hupe1980/rivvend`, `my.registry:5000/rivvend:1.2.3` or `...@sha256:<digest>`");
     }
-    if crate::rivven::known(version).is_none() {
+    if written && crate::rivven::known(version).is_none() {
         let newest = crate::rivven::newest().version;
         ctx.warning(
             "rivven/version",
