@@ -341,6 +341,20 @@ pub fn load_text_each(
     }
 }
 
+/// Files at least this large, without anchors (so no alias) and without directives, are parsed on
+/// two threads: chunks of documents in turn, handed over in file order.
+const PARALLEL_PARSE_BYTES: usize = 256 << 10;
+/// About how many bytes of documents one chunk holds.
+const CHUNK_BYTES: usize = 32 << 10;
+/// Parsed items a helper thread may hold ahead of the file order.
+const PARSED_AHEAD: usize = 64;
+
+/// One parsed document, or the syntax error of one that could not be read.
+enum Parsed {
+    Document(tree::ParsedDocument),
+    Broken(Diagnostic),
+}
+
 /// Parses the stream, handing over each document as it is complete; after a syntax error, parses the
 /// rest document by document, so that one broken document hides no other document's findings.
 /// `None` stands for a document whose syntax error was reported.
@@ -350,34 +364,94 @@ fn parse_documents(
     diagnostics: &mut Diagnostics,
     each: &mut dyn FnMut(Option<tree::ParsedDocument>, &mut Diagnostics),
 ) {
-    let (mut parsed_until, mut alias_nodes) = (0, 0);
-    let error = tree::parse_each(&source.text, source, 0, &mut alias_nodes, &mut |doc, end| {
+    let mut deliver = |item: Parsed, diagnostics: &mut Diagnostics| match item {
+        Parsed::Document(doc) => each(Some(doc), diagnostics),
+        Parsed::Broken(d) => {
+            diagnostics.push(d);
+            each(None, diagnostics);
+        }
+    };
+    let chunks = parallel_chunks(&source.text);
+    if chunks.len() < 2 {
+        let mut alias_nodes = 0;
+        parse_range(source, file, (0..source.text.len(), 0), &mut alias_nodes, &mut |item| deliver(item, diagnostics));
+        return;
+    }
+    // Even chunks here, odd chunks on a helper; `None` ends a chunk. No chunk has an alias, so the
+    // file's alias budget is untouched.
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Option<Parsed>>(PARSED_AHEAD);
+        let odd: Vec<_> = chunks.iter().skip(1).step_by(2).cloned().collect();
+        scope.spawn(move || {
+            for chunk in odd {
+                let mut alias_nodes = 0;
+                parse_range(source, file, chunk, &mut alias_nodes, &mut |item| {
+                    let _ = send.send(Some(item));
+                });
+                if send.send(None).is_err() {
+                    return;
+                }
+            }
+        });
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            if i % 2 == 0 {
+                let mut alias_nodes = 0;
+                parse_range(source, file, chunk, &mut alias_nodes, &mut |item| deliver(item, diagnostics));
+            } else {
+                while let Ok(Some(item)) = receive.recv() {
+                    deliver(item, diagnostics);
+                }
+            }
+        }
+    });
+}
+
+/// The chunks (byte range, character offset) a large file is parsed in, or none.
+fn parallel_chunks(text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+    let directives = text.starts_with('%') || text.contains("\n%");
+    if text.len() < PARALLEL_PARSE_BYTES || text.contains('&') || directives {
+        return Vec::new();
+    }
+    let mut chunks: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+    for (range, chars) in split_documents(text) {
+        match chunks.last_mut() {
+            Some((last, _)) if last.len() < CHUNK_BYTES => last.end = range.end,
+            _ => chunks.push((range, chars)),
+        }
+    }
+    chunks
+}
+
+/// Parses the documents of one range of a file (its bytes and the character offset it starts at).
+fn parse_range(source: &crate::source::SourceFile, file: FileId, (range, char_base): (std::ops::Range<usize>, usize), alias_nodes: &mut usize, out: &mut dyn FnMut(Parsed)) {
+    let text = &source.text[range];
+    let mut parsed_until = 0;
+    let error = tree::parse_each(text, source, char_base, alias_nodes, &mut |doc, end| {
         parsed_until = end;
-        each(Some(doc), diagnostics);
+        out(Parsed::Document(doc));
     });
     if error.is_none() {
         return;
     }
-    for (bytes, char_offset) in split_documents(&source.text) {
+    for (bytes, char_offset) in split_documents(text) {
         if char_offset < parsed_until {
             continue; // read whole by the first pass
         }
-        let (docs, error) = tree::parse_stream(&source.text[bytes], source, char_offset, &mut alias_nodes);
+        let (docs, error) = tree::parse_stream(&text[bytes], source, char_base + char_offset, alias_nodes);
         match error {
-            None => docs.into_iter().for_each(|d| each(Some(d), diagnostics)),
+            None => docs.into_iter().for_each(|d| out(Parsed::Document(d))),
             Some(e) => {
-                let mut byte = source.byte_of_char(char_offset + e.char_index);
+                let mut byte = source.byte_of_char(char_base + char_offset + e.char_index);
                 if e.message.contains("tab") {
                     // saphyr marks the character after the tabs; point at the first tab of the run
                     byte -= source.text[..byte].bytes().rev().take_while(|&b| b == b'\t').count();
                 }
                 let end = (byte + 1).min(source.text.len()).max(byte);
-                diagnostics.push(
+                out(Parsed::Broken(
                     Diagnostic::error("load/yaml-syntax", format!("invalid YAML: {}", e.message))
                         .at(Some(Location { file, bytes: byte..end }))
                         .hint("this document was not read; fix its syntax first"),
-                );
-                each(None, diagnostics);
+                ));
             }
         }
     }

@@ -8,7 +8,8 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
-    pointer.trim_start_matches('/').split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
+    let unescape = |t: &str| if t.contains('~') { t.replace("~1", "/").replace("~0", "~") } else { t.to_owned() };
+    pointer.trim_start_matches('/').split('/').map(unescape).collect()
 }
 
 /// `spec.sources[0].config` for `/spec/sources/0/config`, using the document to tell list indexes

@@ -30,6 +30,18 @@ pub struct DocSummary {
     source_rfs: Vec<(usize, Option<Location>)>,
 }
 
+/// Whether the cross-resource rules report at `pointer` for documents of `kind`.
+fn reported_for(kind: Kind, pointer: &str) -> bool {
+    match pointer {
+        "/metadata/name" => true,
+        "/spec/clusterRef/name" => kind != Kind::Cluster,
+        "/spec/replicationFactor" | "/spec/topicName" => kind == Kind::Topic,
+        "/spec/settings/topic/defaultReplicationFactor" => kind == Kind::Connect,
+        "/spec/replicas" => kind == Kind::Cluster,
+        _ => false,
+    }
+}
+
 const SOURCE_RF: (&str, &str) = ("/spec/sources/", "/topicConfig/replicationFactor");
 
 impl DocSummary {
@@ -47,13 +59,15 @@ impl DocSummary {
             kind: doc.kind,
             reference: doc.reference(),
             has_replicas: doc.value.pointer("/spec/replicas").is_some(),
-            fields: REPORTED_FIELDS.map(|p| doc.finding_location(p)),
+            // Only the fields the cross-resource rules report at for this kind: locating a field
+            // that is not written walks up its ancestors, a cost paid per document.
+            fields: REPORTED_FIELDS.map(|p| reported_for(doc.kind, p).then(|| doc.finding_location(p)).flatten()),
             source_rfs,
         }
     }
 
-    /// Where a finding about one of the summarised fields points (the document's name when the
-    /// field is not written out).
+    /// Where a finding about one of the summarised fields points (its nearest written ancestor
+    /// when the field is not written out; `None` for a field not summarised for the kind).
     pub fn location(&self, pointer: &str) -> Option<Location> {
         if let Some(i) = REPORTED_FIELDS.iter().position(|p| *p == pointer) {
             return self.fields[i].clone();
