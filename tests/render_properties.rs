@@ -34,8 +34,8 @@ fn render_compiled(compilation: &Compilation, what: &str) -> Vec<RenderedObject>
 }
 
 /// The typed resources of a run, as JSON (defaults filled in), and the objects rendered from them.
-fn render_path(path: &PathBuf) -> (Vec<Value>, Vec<RenderedObject>) {
-    let compilation = compile(&[Input::Path(path.clone())], &CompileOptions::default());
+fn render_path(path: &std::path::Path) -> (Vec<Value>, Vec<RenderedObject>) {
+    let compilation = compile(&[Input::Path(path.to_path_buf())], &CompileOptions::default());
     let objects = render_compiled(&compilation, &path.display().to_string());
     let v = &compilation.validated;
     let json = |r: &dyn erased::Json| r.to_json();

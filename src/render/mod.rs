@@ -111,7 +111,7 @@ pub fn render(validated: &Validated, options: &RenderOptions) -> Rendered {
 /// What renders next, in output order.
 enum Unit<'a> {
     Cluster(&'a crate::model::RivvenCluster),
-    TopicPlan(RenderedObject),
+    TopicPlan(Box<RenderedObject>),
     Registry(&'a crate::model::RivvenSchemaRegistry),
     Connect(&'a crate::model::RivvenConnect),
 }
@@ -127,7 +127,7 @@ pub fn render_each<E>(validated: &Validated, options: &RenderOptions, each: &mut
     let key = |ns: Option<&str>, rank: u8, name: &str| (ns.map(str::to_owned), rank, name.to_owned());
     units.extend(validated.clusters.iter().map(|c| (key(c.resource.namespace(), 0, c.resource.name()), &c.reference, Unit::Cluster(&c.resource))));
     units.extend(
-        topic::render_plans(validated).into_iter().map(|(cluster, from, plan)| (key(plan.namespace.as_deref(), 1, &cluster), from, Unit::TopicPlan(plan))),
+        topic::render_plans(validated).into_iter().map(|(cluster, from, plan)| (key(plan.namespace.as_deref(), 1, &cluster), from, Unit::TopicPlan(Box::new(plan)))),
     );
     units.extend(validated.registries.iter().map(|r| (key(r.resource.namespace(), 2, r.resource.name()), &r.reference, Unit::Registry(&r.resource))));
     units.extend(validated.connects.iter().map(|c| (key(c.resource.namespace(), 3, c.resource.name()), &c.reference, Unit::Connect(&c.resource))));
@@ -135,7 +135,7 @@ pub fn render_each<E>(validated: &Validated, options: &RenderOptions, each: &mut
     for (_, from, unit) in units {
         let mut objects = match unit {
             Unit::Cluster(c) => cluster::render(c, options),
-            Unit::TopicPlan(plan) => vec![plan],
+            Unit::TopicPlan(plan) => vec![*plan],
             Unit::Registry(r) => schema_registry::render(r, options),
             Unit::Connect(c) => connect::render(c, options),
         };

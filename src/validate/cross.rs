@@ -277,7 +277,8 @@ fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
     }
     let mut first: HashMap<u64, usize> = HashMap::new();
     // (owner a, owner b) -> the objects both render, so each pair is reported once.
-    let mut pairs: Vec<((usize, Owner<'_>), (usize, Owner<'_>), Vec<String>)> = Vec::new();
+    type Pair<'a> = ((usize, Owner<'a>), (usize, Owner<'a>), Vec<String>);
+    let mut pairs: Vec<Pair<'_>> = Vec::new();
     let mut pair_index: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, &(owner, doc)) in owners.iter().enumerate() {
         let ns = owner.namespace();

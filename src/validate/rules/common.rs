@@ -171,7 +171,7 @@ pub fn resources(ctx: &mut RuleContext<'_>, resources: Option<&ResourceRequireme
         for (name, q) in map.iter().flatten() {
             let pointer = format!("/spec/resources/{field}/{}", crate::source::pointer::escape_token(name));
             let standard = matches!(name.as_str(), "cpu" | "memory" | "ephemeral-storage") || name.starts_with("hugepages-");
-            if !standard && !(name.contains('/') && k8s::qualified_name(name).is_ok()) {
+            if !(standard || name.contains('/') && k8s::qualified_name(name).is_ok()) {
                 ctx.key_error("resources/name", &pointer, format!("`{name}` is not a resource name"))
                     .with_hint("use `cpu`, `memory`, `ephemeral-storage`, `hugepages-<size>` or an extended resource such as `example.com/gpu`");
             }
