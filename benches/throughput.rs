@@ -18,6 +18,10 @@ use rivven_render::diagnostics::Diagnostics;
 use rivven_render::compile::{compile, Compilation, CompileOptions, Input};
 use rivven_render::load::{load_text, Loaded};
 
+/// The binary's allocator, so that the figures are the CLI's (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DOCUMENTS: usize = 10_000;
 
 fn document(i: usize) -> String {
