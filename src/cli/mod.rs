@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::compile::{compile, Compilation, CompileOptions, Input};
 use crate::diagnostics::emit::{self, Report};
@@ -50,31 +50,7 @@ enum Command {
 }
 
 /// How diagnostics are printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Snippets of the offending lines with hints and related places (miette).
-    Human,
-    /// One line per finding: `file:line:column: severity[rule]: message`.
-    Short,
-    /// The versioned JSON report (see the README).
-    Json,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-    /// GitHub Actions annotations.
-    Github,
-}
-
-impl From<Format> for emit::Format {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Human => emit::Format::Human,
-            Format::Short => emit::Format::Short,
-            Format::Json => emit::Format::Json,
-            Format::Sarif => emit::Format::Sarif,
-            Format::Github => emit::Format::Github,
-        }
-    }
-}
+pub use crate::diagnostics::emit::Format;
 
 /// Options shared by commands that read resources.
 #[derive(Args, Debug)]
@@ -154,13 +130,13 @@ fn stderr_color() -> bool {
 pub fn print_diagnostics(compilation: &Compilation, format: Format, quiet: bool) {
     let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
     let mut err = std::io::stderr().lock();
-    let _ = emit::emitter(format.into(), stderr_color()).emit(&report, &mut err);
+    let _ = emit::emitter(format, stderr_color()).emit(&report, &mut err);
 }
 
 /// Prints the findings to standard output (machine formats of `validate`).
 pub fn print_diagnostics_to_stdout(compilation: &Compilation, format: Format, quiet: bool) -> Result<(), u8> {
     let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
-    io::to_stdout(|out| emit::emitter(format.into(), false).emit(&report, out))
+    io::to_stdout(|out| emit::emitter(format, false).emit(&report, out))
 }
 
 /// `3 errors, 1 warning` style summary.

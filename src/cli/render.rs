@@ -105,7 +105,7 @@ pub fn run(args: &RenderArgs) -> u8 {
 /// Writes the report whole or not at all (a temporary file renamed over the target).
 fn write_report(compilation: &Compilation, path: &std::path::Path, format: Format, quiet: bool) -> std::io::Result<()> {
     let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
-    let text = emit::to_string(format.into(), &report, false);
+    let text = emit::to_string(format, &report, false);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {

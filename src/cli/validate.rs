@@ -42,5 +42,5 @@ pub fn run(args: &ValidateArgs) -> u8 {
 }
 
 fn emit_format_is_machine(args: &ValidateArgs) -> bool {
-    crate::diagnostics::emit::Format::from(args.input.format).is_machine()
+    args.input.format.is_machine()
 }

@@ -6,8 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use super::{Diagnostic, Diagnostics, Severity};
 use crate::source::SourceSet;
 
-/// The report formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The report formats (`--format`; clap reads the names and the doc lines for `--help`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Snippets of the offending lines with hints and related places (miette).
     Human,
