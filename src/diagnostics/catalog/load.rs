@@ -49,7 +49,7 @@ rivven-render render --strict rivven/ -o rendered/"#,
         id: "load/limit",
         severity: Severity::Error,
         summary: "the input is past a limit of one run",
-        explanation: r#"So that no input can make a run unbounded, rivven-render refuses a document nested deeper than 100 levels, a document of more than 1,000,000 values, a file whose aliases add more than 100,000 values (an alias counts with its whole expansion), and more than 100,000 Rivven documents in one run. A run that hits a limit exits with code 2, as for an unreadable input. Flatten the document, use fewer aliases, or split the input into several runs. (An input of more than 128 MiB is refused before parsing, as an input error.)"#,
+        explanation: r#"So that no input can make a run unbounded, rivven-render refuses a document nested deeper than 100 levels, a document of more than 1,000,000 values, a file whose aliases add more than 100,000 values (an alias counts with its whole expansion), and more than 100,000 Rivven documents in one run. A run that hits a limit exits with code 2, as for an unreadable input (`load/unreadable`). Flatten the document, use fewer aliases, or split the input into several runs. More than 128 MiB of input in one run is refused the same way: what comes after it is not read."#,
         example: r#"# split a very large input into several runs
 rivven-render render team-a/ -o rendered/team-a/
 rivven-render render team-b/ -o rendered/team-b/"#,

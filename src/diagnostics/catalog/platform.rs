@@ -157,8 +157,8 @@ spec:
     Rule {
         id: "rivven/version",
         severity: Severity::Warning,
-        summary: "the version is not the Rivven release rivven-render renders for",
-        explanation: r#"rivven-render writes flags, config files and probes for Rivven 0.0.22, the release its output was tested against; another `version` may take other flags or another config format, so its pods might not start or might ignore settings. Use `version: 0.0.22`, or check the rendered manifests against the release you chose."#,
+        summary: "the Rivven version is not one rivven-render knows",
+        explanation: r#"rivven-render writes flags, config files, ports and probes from its capability table, which has an entry for each Rivven release it was tested against (the message names them). A `spec.version` (or `--rivven-version`) without an entry is still rendered, with the newest known entry and the version as the image tag, so that a newer Rivven is not blocked; but that release may take other flags or another config format, so its pods might not start or might ignore settings. Use a known version, or check the rendered manifests against the release you chose. With `--rivven-version`, the warning is given once for the run."#,
         example: r#"spec:
   version: 0.0.22"#,
     },
