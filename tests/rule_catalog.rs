@@ -4,10 +4,13 @@
 //! by a small input of the table below, or (for the few rules no input can reach) by a unit test
 //! whose presence is checked here.
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rivven_render::compile::{compile, CompileOptions, Input};
 use rivven_render::diagnostics::catalog;
+
+#[path = "support/corpus.rs"]
+mod corpus;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -138,22 +141,13 @@ fn the_scan_finds_rule_ids_in_literals_only() {
 /// The rules named by the `# expect:` headers of the corpus, with the files naming them.
 fn corpus_rules() -> BTreeMap<String, Vec<String>> {
     let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let dir = root().join("tests/invalid");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/invalid exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no corpus case in {}", dir.display());
+    let files = corpus::corpus_files();
+    assert!(!files.is_empty(), "no corpus case in {}", corpus::corpus_dir().display());
     for path in files {
-        let name = path.file_name().expect("a file").to_string_lossy().into_owned();
+        let name = corpus::case_name(&path);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-        for line in text.lines().map_while(|l| l.strip_prefix('#')) {
-            let Some(expect) = line.trim().strip_prefix("expect:") else { continue };
-            let mut words = expect.split_whitespace();
-            let (Some(_severity), Some(rule)) = (words.next(), words.next()) else { panic!("{name}: cannot read `# expect:{expect}`") };
-            rules.entry(rule.to_owned()).or_default().push(name.clone());
+        for expect in corpus::parse_header(&name, &text).expects {
+            rules.entry(expect.rule).or_default().push(name.clone());
         }
     }
     rules

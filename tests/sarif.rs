@@ -9,6 +9,9 @@ use rivven_render::diagnostics::catalog;
 use rivven_render::diagnostics::emit::{self, Format, Report};
 use serde_json::Value;
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -22,31 +25,6 @@ fn sarif_validator() -> jsonschema::Validator {
 fn assert_valid(validator: &jsonschema::Validator, sarif: &Value, what: &str) {
     let errors: Vec<String> = validator.iter_errors(sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "{what}: SARIF is not valid 2.1.0:\n{}", errors.join("\n"));
-}
-
-/// (severity, rule, line, column) of each located `# expect:` line, and whether the case is strict.
-fn expectations(text: &str) -> (bool, Vec<(String, String, usize, usize)>) {
-    let mut strict = false;
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let Some(comment) = line.strip_prefix('#') else { break };
-        let comment = comment.trim();
-        strict |= comment.starts_with("options:") && comment.contains("--strict");
-        let Some(rest) = comment.strip_prefix("expect:") else { continue };
-        let parts: Vec<&str> = rest.split_whitespace().collect();
-        if let [severity, rule, "at", position, ..] = parts.as_slice() {
-            if let Some((l, c)) = position.split_once(':') {
-                out.push((severity.to_string(), rule.to_string(), l.parse().unwrap(), c.parse().unwrap()));
-            }
-        }
-    }
-    (strict, out)
-}
-
-fn corpus() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/invalid")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
-    files.sort();
-    files
 }
 
 fn sarif_of(paths: &[PathBuf], strict: bool) -> Value {
@@ -66,10 +44,10 @@ fn every_corpus_case_gives_valid_sarif_at_its_expected_lines() {
     let validator = sarif_validator();
     let mut missing = Vec::new();
     let mut checked = 0;
-    for path in corpus() {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let (strict, expected) = expectations(&std::fs::read_to_string(&path).unwrap());
-        let sarif = sarif_of(std::slice::from_ref(&path), strict);
+    for path in corpus::corpus_files() {
+        let name = corpus::case_name(&path);
+        let header = corpus::parse_header(&name, &std::fs::read_to_string(&path).unwrap());
+        let sarif = sarif_of(std::slice::from_ref(&path), header.strict);
         assert_valid(&validator, &sarif, &name);
         let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
         for result in results(&sarif) {
@@ -80,7 +58,9 @@ fn every_corpus_case_gives_valid_sarif_at_its_expected_lines() {
                 assert_eq!(location["artifactLocation"]["uriBaseId"], "SRCROOT");
             }
         }
-        for (severity, rule, line, column) in expected {
+        for e in header.expects {
+            let Some((line, column)) = e.position else { continue };
+            let (severity, rule) = (e.severity, e.rule);
             checked += 1;
             let hit = results(&sarif).iter().any(|r| {
                 let region = &r["locations"][0]["physicalLocation"]["region"];

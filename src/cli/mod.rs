@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::compile::{compile, Compilation, CompileOptions, Input};
+use crate::compile::{compile, default_version_findings, Compilation, CompileOptions, Input};
 use crate::diagnostics::emit::{self, Report};
 use crate::diagnostics::{Deny, Diagnostics, Severity};
 use crate::render::RenderOptions;
@@ -102,11 +102,11 @@ pub fn compile_input(input: &InputArgs, validate_only: bool, render: RenderOptio
         sayln!("rivven-render: {e}");
         EXIT_USAGE
     })?;
-    if let Some(version) = &input.rivven_version {
-        if let Err(why) = crate::validate::k8s::image_tag(version) {
-            sayln!("rivven-render: --rivven-version `{version}` {why}");
-            return Err(EXIT_USAGE);
-        }
+    // A bad flag value is a usage error here, before any input is read.
+    let bad_version = input.rivven_version.as_deref().map(default_version_findings).unwrap_or_default().into_iter().find(|d| d.severity == Severity::Error);
+    if let Some(d) = bad_version {
+        sayln!("rivven-render: {}", d.message);
+        return Err(EXIT_USAGE);
     }
     let options = CompileOptions { strict: input.strict, render, default_version: input.rivven_version.clone(), deny, validate_only };
     Ok(compile(&Input::from_args(&input.paths), &options))

@@ -143,15 +143,16 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
 }
 
 /// What the run's default Rivven version gets, once for the run (resources that write their own
-/// `spec.version` are checked at that field).
-fn default_version_findings(version: &str) -> Vec<Diagnostic> {
+/// `spec.version` are checked at that field): an error for a value that cannot be an image tag, a
+/// warning for a version the capability table does not know.
+pub fn default_version_findings(version: &str) -> Vec<Diagnostic> {
     if let Err(why) = crate::validate::k8s::image_tag(version) {
         return vec![Diagnostic::error("image/reference", format!("--rivven-version `{version}` {why}"))];
     }
     if crate::rivven::known(version).is_some() {
         return Vec::new();
     }
-    let newest = crate::rivven::newest().version;
+    let newest = crate::rivven::NEWEST.version;
     vec![Diagnostic::warning(
         "rivven/version",
         format!("--rivven-version {version} is not a version rivven-render knows (known: {}); resources without `spec.version` are rendered as Rivven {newest}, whose flags it may not take", crate::rivven::known_versions()),

@@ -72,7 +72,7 @@ mod tests {
     fn annotations_escape_what_github_reads_as_syntax() {
         let mut sources = SourceSet::default();
         let file = sources.add("dir/a,b.yaml".into(), "a: 1\nb: 2\n".into());
-        let d = Diagnostic::warning("cluster/min-isr", "100% wrong\nsecond: line").at(Some(Location { file, bytes: 8..9 })).path("b").hint("fix");
+        let d = Diagnostic::warning("cluster/min-isr", "100% wrong\nsecond: line").at(Some(Location { file, bytes: 8..9 })).field("/b", "b").hint("fix");
         assert_eq!(
             line(&d, &sources, std::path::Path::new("/repo")),
             "::warning file=dir/a%2Cb.yaml,line=2,col=4,endLine=2,endColumn=5,title=cluster/min-isr (warning)::100%25 wrong%0Asecond: line (at `b`)%0Ahint: fix\n"

@@ -319,7 +319,7 @@ mod tests {
     fn shown(text: &str, bytes: std::ops::Range<usize>) -> String {
         let mut sources = SourceSet::default();
         let file = sources.add("f.yaml".into(), text.into());
-        let d = Diagnostic::error("test/rule", "bad").at(Some(Location { file, bytes })).path("a.b");
+        let d = Diagnostic::error("test/rule", "bad").at(Some(Location { file, bytes })).field("/a/b", "a.b");
         render(&[&d], &sources, false)
     }
 

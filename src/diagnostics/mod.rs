@@ -132,12 +132,6 @@ impl Diagnostic {
         self
     }
 
-    /// Sets the field path only (a test's or a summary's finding).
-    pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
-        self
-    }
-
     /// Adds a related location (nothing when the place is unknown).
     pub fn with_related(&mut self, location: Option<Location>, message: impl Into<String>) -> &mut Self {
         if let Some(location) = location {

@@ -43,11 +43,6 @@ impl Document {
         }
     }
 
-    /// `Kind/namespace/name` for messages.
-    pub fn display_name(&self) -> String {
-        self.reference().to_string()
-    }
-
     /// Location of the value at `pointer` (or of its nearest existing ancestor).
     pub fn value_location(&self, pointer: &str) -> Option<Location> {
         self.spans.nearest(pointer).map(|span| Location { file: self.file, bytes: span.value })
@@ -157,20 +152,13 @@ impl Input {
     }
 }
 
-/// Reads and parses the inputs. Every problem becomes a diagnostic: an input that cannot be read
-/// (`load/unreadable`) or that is past the size limit (`load/limit`) is reported and the others are
-/// still read, so one missing file never hides the findings of the rest.
-pub fn load(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics) -> Loaded {
-    let mut documents = Vec::new();
-    let sources = load_each(inputs, options, diagnostics, &mut |doc| documents.push(doc));
-    Loaded { sources, documents }
-}
-
 /// The rule of an input that cannot be read (the run exits 2).
 pub const UNREADABLE_RULE: &str = "load/unreadable";
 
-/// Like [`load`], handing each Rivven document to `each` as soon as it is read instead of keeping it:
-/// memory then holds one document's tree at a time.
+/// Reads and parses the inputs, handing each Rivven document to `each` as soon as it is read, so
+/// that memory holds a few documents' trees at a time. Every problem becomes a diagnostic: an input
+/// that cannot be read (`load/unreadable`) or that is past the size limit (`load/limit`) is
+/// reported and the others are still read, so one missing file never hides the findings of the rest.
 pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagnostics, each: &mut dyn FnMut(Document)) -> SourceSet {
     let mut sources = SourceSet::default();
     let mut count = 0;

@@ -98,16 +98,6 @@ pub struct Rendered {
     pub objects: Vec<RenderedObject>,
 }
 
-/// Renders every validated resource. Only call it on input without errors.
-pub fn render(validated: &Validated, options: &RenderOptions) -> Rendered {
-    let mut objects = Vec::new();
-    let _ = render_each(validated, options, &mut |o| {
-        objects.push(o);
-        Ok::<(), std::convert::Infallible>(())
-    });
-    Rendered { objects }
-}
-
 /// What renders next, in output order.
 enum Unit<'a> {
     Cluster(&'a crate::model::RivvenCluster),

@@ -47,9 +47,11 @@ pub fn render_plans(validated: &Validated) -> Vec<(String, &ResourceRef, Rendere
     plans(validated)
         .into_iter()
         .map(|((namespace, cluster), plan)| {
-            let from = owner_of(validated, namespace.as_deref(), &cluster);
-            // The plan is labelled with its cluster's version when the cluster is in the input.
-            let version = validated.clusters.iter().find(|c| &c.reference == from).map_or(DEFAULT_RIVVEN_VERSION, |c| c.resource.spec.version.as_str());
+            // The plan belongs to its cluster, and takes its version label, when the cluster is in the input.
+            let (from, version) = match validated.clusters.iter().find(|c| c.resource.namespace() == namespace.as_deref() && c.resource.name() == cluster) {
+                Some(c) => (&c.reference, c.resource.spec.version.as_str()),
+                None => (first_topic(validated, namespace.as_deref(), &cluster), DEFAULT_RIVVEN_VERSION),
+            };
             let labels = BTreeMap::new();
             let owner = Owner {
                 kind: Kind::Cluster,
@@ -70,19 +72,13 @@ pub fn render_plans(validated: &Validated) -> Vec<(String, &ResourceRef, Rendere
         .collect()
 }
 
-/// The cluster a plan belongs to, or (when it is not in the input) the first of its topics.
-fn owner_of<'a>(validated: &'a Validated, namespace: Option<&str>, cluster: &str) -> &'a ResourceRef {
-    let found = validated.clusters.iter().find(|c| c.resource.namespace() == namespace && c.resource.name() == cluster);
-    match found {
-        Some(c) => &c.reference,
-        None => {
-            let topics = validated.topics.iter().filter(|t| {
-                let r = &t.resource.spec.cluster_ref;
-                r.name == cluster && r.namespace.as_deref().or(t.resource.namespace()) == namespace
-            });
-            &topics.min_by_key(|t| t.resource.name()).expect("a plan has a topic").reference
-        }
-    }
+/// The first (by name) of the topics of a plan whose cluster is not in the input.
+fn first_topic<'a>(validated: &'a Validated, namespace: Option<&str>, cluster: &str) -> &'a ResourceRef {
+    let topics = validated.topics.iter().filter(|t| {
+        let r = &t.resource.spec.cluster_ref;
+        r.name == cluster && r.namespace.as_deref().or(t.resource.namespace()) == namespace
+    });
+    &topics.min_by_key(|t| t.resource.name()).expect("a plan has a topic").reference
 }
 
 /// The topic configuration under the broker's own keys, values as strings.

@@ -153,11 +153,6 @@ pub const KNOWN: &[&Release] = &[&V0_0_22];
 /// The newest known release: the default of `spec.version`, and what an unknown version renders with.
 pub const NEWEST: &Release = KNOWN[KNOWN.len() - 1];
 
-/// The newest known release.
-pub fn newest() -> &'static Release {
-    NEWEST
-}
-
 /// The release of a version, when it is known.
 pub fn known(version: &str) -> Option<&'static Release> {
     KNOWN.iter().copied().find(|r| r.version == version)
@@ -166,7 +161,7 @@ pub fn known(version: &str) -> Option<&'static Release> {
 /// The release a version renders with: its own entry, or the newest for a version not known (a
 /// warning says so, so that a user on a newer Rivven is not blocked).
 pub fn release(version: &str) -> &'static Release {
-    known(version).unwrap_or_else(newest)
+    known(version).unwrap_or(NEWEST)
 }
 
 /// The known versions, for messages (`0.0.22`).

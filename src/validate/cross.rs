@@ -228,7 +228,7 @@ fn duplicates(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
             let mut ctx = Ctx { doc: &docs[doc], out };
             let first_doc = &docs[first];
             ctx.error("ref/duplicate-resource", "/metadata/name", format!("{} `{name}` is defined twice", kind.name()))
-                .with_hint(format!("the first definition is document {} of its file", first_doc.index_in_file + 1))
+                .with_hint(format!("the first definition is document {} of its file", first_doc.reference.document + 1))
                 .with_related(first_doc.location("/metadata/name"), "the first definition");
         } else {
             seen.insert((kind, ns, name), doc);
@@ -301,7 +301,7 @@ fn collisions(validated: &Facts, docs: &[DocSummary], out: &mut Vec<Diagnostic>)
     for ((doc_a, a), (doc_b, b), objects) in pairs {
         let ns = a.namespace();
         let shown = if objects.len() > 2 { format!("{} and {} more", objects[..2].join(", "), objects.len() - 2) } else { objects.join(" and ") };
-        let pointer_of = |doc: usize| if docs[doc].kind == Kind::Topic { "/spec/clusterRef/name" } else { "/metadata/name" };
+        let pointer_of = |doc: usize| if docs[doc].reference.kind == Kind::Topic { "/spec/clusterRef/name" } else { "/metadata/name" };
         for (doc, other, other_doc) in [(doc_a, b, doc_b), (doc_b, a, doc_a)] {
             let mut ctx = Ctx { doc: &docs[doc], out };
             ctx.error("name/collision", pointer_of(doc), format!("{} render the same {shown} in {}: one would replace the other when applied", describe(other, "and this resource"), names::namespace_label(ns)))

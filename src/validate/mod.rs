@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::load::{Document, Loaded};
+use crate::load::Document;
 use crate::source::ResourceRef;
 use crate::model::{Kind, Rivven, RivvenClusterSpec, RivvenConnectSpec, RivvenSchemaRegistrySpec, RivvenTopicSpec};
 
@@ -70,15 +70,6 @@ pub fn kind_schema(kind: Kind) -> &'static CompiledSchema {
     static SCHEMAS: OnceLock<[CompiledSchema; 4]> = OnceLock::new();
     let schemas = SCHEMAS.get_or_init(|| Kind::ALL.map(|k| CompiledSchema::new(crate::schema::document_schema(k))));
     &schemas[Kind::ALL.iter().position(|k| *k == kind).expect("every kind is in ALL")]
-}
-
-/// Validates every loaded document, then the set as a whole.
-pub fn validate(loaded: &Loaded, diagnostics: &mut Diagnostics) -> Validated {
-    let mut validator = Validator::default();
-    for doc in &loaded.documents {
-        validator.check(doc);
-    }
-    validator.finish(diagnostics)
 }
 
 /// Validation one document at a time (each may be dropped once checked), then the set as a whole.

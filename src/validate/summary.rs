@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::source::{FileId, Location, ResourceRef};
+use crate::source::{Location, ResourceRef};
 use crate::load::Document;
 use crate::model::Kind;
 
@@ -15,13 +15,7 @@ const REPORTED_FIELDS: [&str; 6] =
 /// A document, summarised (about 250 bytes).
 #[derive(Debug)]
 pub struct DocSummary {
-    /// The file.
-    pub file: FileId,
-    /// Position of the document in its file (0-based).
-    pub index_in_file: usize,
-    /// The kind.
-    pub kind: Kind,
-    /// The resource.
+    /// The resource, its file and its document.
     pub reference: ResourceRef,
     /// Whether `spec.replicas` is written out.
     pub has_replicas: bool,
@@ -54,9 +48,6 @@ impl DocSummary {
             .map(|(i, p)| (i, doc.finding_location(&p)))
             .collect();
         Self {
-            file: doc.file,
-            index_in_file: doc.index_in_file,
-            kind: doc.kind,
             reference: doc.reference(),
             has_replicas: doc.value.pointer("/spec/replicas").is_some(),
             // Only the fields the cross-resource rules report at for this kind: locating a field

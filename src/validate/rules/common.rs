@@ -235,7 +235,7 @@ pub fn image(ctx: &mut RuleContext<'_>, image: &str, version: &str) {
         ctx.error("image/reference", "/spec/image", why).with_hint("e.g. `ghcr.io/hupe1980/rivvend`, `my.registry:5000/rivvend:1.2.3` or `...@sha256:<digest>`");
     }
     if written && crate::rivven::known(version).is_none() {
-        let newest = crate::rivven::newest().version;
+        let newest = crate::rivven::NEWEST.version;
         ctx.warning(
             "rivven/version",
             "/spec/version",

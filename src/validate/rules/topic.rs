@@ -26,7 +26,7 @@ pub fn check(ctx: &mut RuleContext<'_>, topic: &RivvenTopic) {
         }
     }
     // A topic names no version: its cluster runs the newest known release unless it says otherwise.
-    let release = crate::rivven::newest();
+    let release = crate::rivven::NEWEST;
     if !spec.acls.is_empty() && !release.broker.acls {
         ctx.warning("rivven/acls-unsupported", "/spec/acls", format!("Rivven {} cannot provision ACLs; these entries are not applied", release.version))
             .with_hint(format!("rivvend runs with --no-require-auth because {} cannot create users", release.version));
