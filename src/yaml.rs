@@ -1,98 +1,161 @@
 //! A small, deterministic YAML writer for JSON values. Every string that a YAML 1.1 reader (Go's
 //! yaml.v2 as used by kubectl and Argo CD) or a YAML 1.2 reader could take for something other
 //! than a string is quoted, so every consumer reads the same values.
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 /// Writes one document (without the `---` separator), ending in a newline.
 pub fn to_string(value: &Value) -> String {
-    let mut out = String::with_capacity(1024);
-    match value {
-        Value::Object(map) if !map.is_empty() => write_mapping(&mut out, map, 0),
-        Value::Array(items) if !items.is_empty() => write_sequence(&mut out, items, 0),
-        scalar => {
-            write_scalar(&mut out, scalar, 0);
-            out.push('\n');
+    Writer { out: String::with_capacity(1024), style: None, path: String::new() }.document(value)
+}
+
+/// How a document whose text is processed before YAML parsing is written (rivven-connect
+/// substitutes `${VAR}` in the raw text of connect.yaml).
+#[derive(Debug, Default)]
+pub struct Style {
+    /// Strings holding a `${` placeholder are single-quoted, so that the substituted text stays
+    /// one string whatever the value (only `'` and line breaks cannot pass).
+    pub quote_placeholders: bool,
+    /// Scalars written exactly as given, by JSON pointer (a numeric placeholder, a YAML tag).
+    pub raw: BTreeMap<String, String>,
+}
+
+/// Writes one document with a [`Style`].
+pub fn to_string_styled(value: &Value, style: &Style) -> String {
+    Writer { out: String::with_capacity(1024), style: Some(style), path: String::new() }.document(value)
+}
+
+struct Writer<'a> {
+    out: String,
+    style: Option<&'a Style>,
+    /// JSON pointer of the value being written (kept only when the style has raw scalars).
+    path: String,
+}
+
+impl Writer<'_> {
+    fn document(mut self, value: &Value) -> String {
+        match value {
+            Value::Object(map) if !map.is_empty() => self.mapping(map, 0),
+            Value::Array(items) if !items.is_empty() => self.sequence(items, 0),
+            scalar => {
+                self.scalar(scalar, 0);
+                self.out.push('\n');
+            }
+        }
+        self.out
+    }
+
+    fn tracks_path(&self) -> bool {
+        self.style.is_some_and(|s| !s.raw.is_empty())
+    }
+
+    /// Runs `f` with `segment` appended to the pointer.
+    fn at(&mut self, segment: &str, f: impl FnOnce(&mut Self)) {
+        if !self.tracks_path() {
+            return f(self);
+        }
+        let len = self.path.len();
+        self.path.push('/');
+        self.path.push_str(&crate::source::pointer::escape_token(segment));
+        f(self);
+        self.path.truncate(len);
+    }
+
+    fn indent(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
+    }
+
+    fn mapping(&mut self, map: &serde_json::Map<String, Value>, level: usize) {
+        for (key, value) in map {
+            self.indent(level);
+            write_string(&mut self.out, key, level, true, false);
+            self.out.push(':');
+            self.at(key, |w| w.nested(value, level));
         }
     }
-    out
+
+    fn sequence(&mut self, items: &[Value], level: usize) {
+        for (i, item) in items.iter().enumerate() {
+            self.indent(level);
+            self.out.push('-');
+            self.at(&i.to_string(), |w| match item {
+                Value::Object(map) if !map.is_empty() => {
+                    // First entry on the dash line, the rest aligned under it.
+                    w.out.push(' ');
+                    let mut first = true;
+                    for (key, value) in map {
+                        if !first {
+                            w.indent(level + 2);
+                        }
+                        first = false;
+                        write_string(&mut w.out, key, level + 2, true, false);
+                        w.out.push(':');
+                        w.at(key, |w| w.nested(value, level + 2));
+                    }
+                }
+                Value::Array(inner) if !inner.is_empty() => {
+                    w.out.push('\n');
+                    w.sequence(inner, level + 2);
+                }
+                scalar => {
+                    w.out.push(' ');
+                    w.scalar(scalar, level + 2);
+                    w.out.push('\n');
+                }
+            });
+        }
+    }
+
+    /// Writes what follows `key:`.
+    fn nested(&mut self, value: &Value, level: usize) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                self.out.push('\n');
+                self.mapping(map, level + 2);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                self.out.push('\n');
+                self.sequence(items, level);
+            }
+            scalar => {
+                self.out.push(' ');
+                self.scalar(scalar, level + 2);
+                self.out.push('\n');
+            }
+        }
+    }
+
+    fn scalar(&mut self, value: &Value, level: usize) {
+        if let Some(raw) = self.style.and_then(|s| s.raw.get(&self.path)) {
+            self.out.push_str(raw);
+            return;
+        }
+        match value {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => self.out.push_str(&n.to_string()),
+            Value::String(s) => {
+                let quote = self.style.is_some_and(|st| st.quote_placeholders) && s.contains("${");
+                write_string(&mut self.out, s, level, false, quote)
+            }
+            Value::Object(_) => self.out.push_str("{}"),
+            Value::Array(_) => self.out.push_str("[]"),
+        }
+    }
 }
 
 fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-fn write_mapping(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {
-    for (key, value) in map {
-        indent(out, level);
-        write_string(out, key, level, true);
-        out.push(':');
-        write_nested(out, value, level);
+fn write_string(out: &mut String, s: &str, level: usize, is_key: bool, single_quoted: bool) {
+    if single_quoted && !s.contains(['\n', '\r']) && !s.chars().any(|c| c.is_control()) {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+        return;
     }
-}
-
-fn write_sequence(out: &mut String, items: &[Value], level: usize) {
-    for item in items {
-        indent(out, level);
-        out.push('-');
-        match item {
-            Value::Object(map) if !map.is_empty() => {
-                // First entry on the dash line, the rest aligned under it.
-                out.push(' ');
-                let mut first = true;
-                for (key, value) in map {
-                    if !first {
-                        indent(out, level + 2);
-                    }
-                    first = false;
-                    write_string(out, key, level + 2, true);
-                    out.push(':');
-                    write_nested(out, value, level + 2);
-                }
-            }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_sequence(out, inner, level + 2);
-            }
-            scalar => {
-                out.push(' ');
-                write_scalar(out, scalar, level + 2);
-                out.push('\n');
-            }
-        }
-    }
-}
-
-/// Writes what follows `key:`.
-fn write_nested(out: &mut String, value: &Value, level: usize) {
-    match value {
-        Value::Object(map) if !map.is_empty() => {
-            out.push('\n');
-            write_mapping(out, map, level + 2);
-        }
-        Value::Array(items) if !items.is_empty() => {
-            out.push('\n');
-            write_sequence(out, items, level);
-        }
-        scalar => {
-            out.push(' ');
-            write_scalar(out, scalar, level + 2);
-            out.push('\n');
-        }
-    }
-}
-
-fn write_scalar(out: &mut String, value: &Value, level: usize) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_string(out, s, level, false),
-        Value::Object(_) => out.push_str("{}"),
-        Value::Array(_) => out.push_str("[]"),
-    }
-}
-
-fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
     if !is_key && can_be_literal_block(s) {
         let chomp = if !s.ends_with('\n') {
             "-"
@@ -191,6 +254,24 @@ mod tests {
     use serde_json::json;
 
     use super::{needs_quotes, to_string};
+
+    #[test]
+    fn styled_documents_quote_placeholders_and_keep_raw_scalars() {
+        let mut style = super::Style { quote_placeholders: true, ..Default::default() };
+        style.raw.insert("/config/port".into(), "${port:-5432}".into());
+        style.raw.insert("/sinks/0/start".into(), "!timestamp \"2024-01-01T00:00:00Z\"".into());
+        let doc = json!({"config": {"password": "${password}", "port": "${port:-5432}", "note": "it's ${x}", "plain": "a"}, "sinks": [{"start": "x"}]});
+        assert_eq!(
+            super::to_string_styled(&doc, &style),
+            "config:\n  password: '${password}'\n  port: ${port:-5432}\n  note: 'it''s ${x}'\n  plain: a\nsinks:\n- start: !timestamp \"2024-01-01T00:00:00Z\"\n"
+        );
+        // Substituted as text, as rivven-connect does, each value reads back as the same string.
+        for value in ["12345", "true", "#x", "a: b", "x\"y", "back\\slash", "{[&*!"] {
+            let text = super::to_string_styled(&json!({"password": "${password}"}), &style).replace("${password}", value);
+            let back: serde_json::Value = serde_yaml_ng::from_str(&text).unwrap();
+            assert_eq!(back["password"], json!(value), "{text}");
+        }
+    }
 
     #[test]
     fn quotes_every_ambiguous_string() {

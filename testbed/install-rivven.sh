@@ -24,4 +24,22 @@ install_one rivven-schema rivven-schema
 install_one rivven-connect rivven-connect --no-default-features --features postgres,mysql
 for b in rivvend rivven rivven-schema rivven-connect; do test -x "$root/bin/$b"; done
 rm -rf "$CARGO_TARGET_DIR"
+
+# The sources of rivven-connect and rivven-cdc, unpacked: the test of the connect-key allowlist reads
+# the field declarations its entries cite. From cargo's download cache when present, else crates.io.
+unpack_source() { # crate sha256
+  local crate=$1 sum=$2 dir="$root/src" file
+  [ -f "$dir/$crate-$RIVVEN_VERSION/Cargo.toml" ] && return 0
+  mkdir -p "$dir"
+  file=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"$crate-$RIVVEN_VERSION.crate" 2>/dev/null | head -1 || true)
+  if [ -z "$file" ]; then
+    file="$dir/$crate-$RIVVEN_VERSION.crate"
+    curl -sfL -o "$file" "https://static.crates.io/crates/$crate/$crate-$RIVVEN_VERSION.crate"
+  fi
+  echo "$sum  $file" | sha256sum -c --quiet - >&2
+  tar -xzf "$file" -C "$dir"
+  rm -f "$dir/$crate-$RIVVEN_VERSION.crate"
+}
+unpack_source rivven-connect "$RIVVEN_CONNECT_CRATE_SHA256"
+unpack_source rivven-cdc "$RIVVEN_CDC_CRATE_SHA256"
 echo "$root/bin"

@@ -414,8 +414,8 @@ fn no_secret_value_is_ever_rendered_and_secrets_are_references() {
         assert!(!everything.contains(s.as_str()), "secret value {s:?} appears in rendered output");
     }
     // The `${VAR}` placeholders a user writes pass through, and their Secret enters the pod.
-    assert!(everything.contains("authorization: Bearer ${WEBHOOK_API_TOKEN}"));
-    assert!(everything.contains("password: ${password}"), "the CDC password is a placeholder for the Secret's key");
+    assert!(everything.contains("authorization: 'Bearer ${WEBHOOK_API_TOKEN}'"));
+    assert!(everything.contains("password: '${password}'"), "the CDC password is a quoted placeholder for the Secret's key");
 }
 
 fn hash_of(objects: &[RenderedObject], kind: &str, name: &str) -> String {

@@ -166,3 +166,26 @@ pub fn namespace_label(namespace: Option<&str>) -> String {
         None => "the namespace chosen at apply time".to_owned(),
     }
 }
+
+/// `eventsPerSecond` -> `events_per_second`: the spec's camelCase keys in rivven-connect's spelling.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[test]
+fn spells_keys_in_snake_case() {
+    assert_eq!(snake_case("eventsPerSecond"), "events_per_second");
+    assert_eq!(snake_case("format"), "format");
+}

@@ -9,10 +9,9 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::common::{self, Owner};
-use super::connect_config::connect_yaml;
+use super::connect_config::connect_yaml_text;
 use super::{RenderOptions, RenderedObject};
 use crate::model::{names, Kind, RivvenConnect};
-use crate::yaml;
 use crate::rivven;
 
 /// File name of the worker configuration in its ConfigMap.
@@ -21,7 +20,7 @@ pub const CONFIG_FILE: &str = "connect.yaml";
 /// Renders one connect resource.
 pub fn render(connect: &RivvenConnect, options: &RenderOptions) -> Vec<RenderedObject> {
     let owner = Owner::of(connect, Kind::Connect, "rivven-connect", "connect", &connect.spec.version);
-    let config_text = format!("# Rendered by rivven-render from {}; do not edit.\n{}", owner.source(), yaml::to_string(&connect_yaml(connect, options)));
+    let config_text = format!("# Rendered by rivven-render from {}; do not edit.\n{}", owner.source(), connect_yaml_text(connect, options));
     let secrets = crate::model::secrets::secret_refs(connect);
     let hash = common::config_hash(&[&config_text, &secrets.iter().cloned().collect::<Vec<_>>().join(",")]);
     let config_map = ConfigMap {
@@ -103,7 +102,6 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         }),
         volume_mounts: Some(vec![
             VolumeMount { name: "config".into(), mount_path: program.config_dir.into(), read_only: Some(true), ..VolumeMount::default() },
-            VolumeMount { name: "state".into(), mount_path: program.state_dir.into(), ..VolumeMount::default() },
             VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() },
         ]),
         ..Container::default()
@@ -118,7 +116,6 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
                 config_map: Some(ConfigMapVolumeSource { name: names::connect_config(connect.name()), ..ConfigMapVolumeSource::default() }),
                 ..Volume::default()
             },
-            empty_dir("state"),
             empty_dir("tmp"),
         ]),
         ..PodSpec::default()

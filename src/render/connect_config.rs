@@ -2,6 +2,8 @@
 //! cluster's client Service, secrets only as `${VAR}` placeholders filled from the environment
 //! (each `configSecretRef` enters the worker as environment variables named as the Secret's keys, so
 //! cloud SDKs find e.g. `AWS_ACCESS_KEY_ID` where they look for it).
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
@@ -20,14 +22,39 @@ pub fn bootstrap_server(connect: &RivvenConnect, cluster_domain: &str) -> String
     }
 }
 
-/// The whole connect.yaml document.
-pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions) -> Value {
+/// connect.yaml as text. rivven-connect substitutes `${VAR}` in the raw text before parsing it,
+/// so placeholders are quoted (a password `12345` or `a: b` stays a string), except where the
+/// program wants a number (the port) or a YAML tag (a timestamp start offset).
+pub fn connect_yaml_text(connect: &RivvenConnect, options: &RenderOptions) -> String {
+    let mut style = crate::yaml::Style { quote_placeholders: true, ..Default::default() };
+    let value = connect_yaml(connect, options, &mut style.raw);
+    crate::yaml::to_string_styled(&value, &style)
+}
+
+/// The whole connect.yaml document; `raw` receives the scalars to write verbatim, by pointer.
+pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions, raw: &mut BTreeMap<String, String>) -> Value {
     let spec = &connect.spec;
     let settings = &spec.settings;
-    let sources: Map<String, Value> = spec.sources.iter().map(|s| (s.name.clone(), source(s))).collect();
-    let sinks: Map<String, Value> = spec.sinks.iter().map(|s| (s.name.clone(), sink(s))).collect();
+    let release = rivven::release(&spec.version);
+    let mut sources = Map::new();
+    for s in &spec.sources {
+        let value = source(s, release);
+        if value["config"].get("port").and_then(Value::as_str).is_some_and(|p| p.starts_with("${")) {
+            let pointer = format!("/sources/{}/config/port", crate::source::pointer::escape_token(&s.name));
+            raw.insert(pointer, value["config"]["port"].as_str().unwrap_or_default().to_owned());
+        }
+        sources.insert(s.name.clone(), value);
+    }
+    let mut sinks = Map::new();
+    for s in &spec.sinks {
+        if !matches!(s.start_offset.as_str(), "earliest" | "latest") {
+            // The program's StartOffset takes a timestamp only as the tag `!timestamp "..."`.
+            let pointer = format!("/sinks/{}/start_offset", crate::source::pointer::escape_token(&s.name));
+            raw.insert(pointer, format!("!timestamp {}", serde_json::to_string(&s.start_offset).expect("a string serializes")));
+        }
+        sinks.insert(s.name.clone(), sink(s));
+    }
     let mut global = json!({
-        "state_dir": rivven::release(&spec.version).connect.state_dir,
         "topic": {
             "auto_create": settings.topic.auto_create,
             "default_partitions": settings.topic.default_partitions,
@@ -43,6 +70,9 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions) -> Value {
         "health": { "enabled": true, "port": settings.health.port, "path": settings.health.path },
         "metrics": { "enabled": settings.metrics.enabled, "port": settings.metrics.port },
     });
+    if release.connect.state_dir_used {
+        global["state_dir"] = json!(release.connect.state_dir);
+    }
     if let Some(level) = settings.log_level {
         global["log_level"] = serde_json::to_value(level).expect("log level serializes");
     }
@@ -55,8 +85,8 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions) -> Value {
     })
 }
 
-fn source(s: &SourceConnectorSpec) -> Value {
-    let (config, tables) = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some());
+fn source(s: &SourceConnectorSpec, release: &'static rivven::Release) -> Value {
+    let config = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), release);
     let mut out = json!({ "connector": s.connector, "topic": s.topic, "enabled": s.enabled, "config": config });
     if let Some(t) = &s.topic_config {
         let mut tc = Map::new();
@@ -69,9 +99,6 @@ fn source(s: &SourceConnectorSpec) -> Value {
         tc.insert("auto_create".into(), json!(t.auto_create));
         out["topic_config"] = Value::Object(tc);
     }
-    if !tables.is_empty() {
-        out["tables"] = Value::Array(tables);
-    }
     if let Some(r) = &s.rate_limit {
         let mut rl = json!({ "events_per_second": r.events_per_second });
         if let Some(b) = r.burst_capacity {
@@ -83,11 +110,9 @@ fn source(s: &SourceConnectorSpec) -> Value {
 }
 
 fn sink(s: &SinkConnectorSpec) -> Value {
-    let (config, _) = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some());
-    let start_offset = match s.start_offset.as_str() {
-        "earliest" | "latest" => json!(s.start_offset),
-        timestamp => json!({ "timestamp": timestamp }),
-    };
+    let config = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), rivven::NEWEST);
+    // A timestamp is written as a YAML tag (see `connect_yaml`).
+    let start_offset = json!(s.start_offset);
     let mut out = json!({
         "connector": s.connector,
         "topics": s.topics,
@@ -106,83 +131,38 @@ fn sink(s: &SinkConnectorSpec) -> Value {
     out
 }
 
-/// The connector's `config` in rivven-connect's spelling, and the source-level `tables` list.
+/// The connector's `config` in rivven-connect's spelling.
 fn connector_config(
     direction: Direction,
     connector: &str,
     typed: Option<(&'static str, Value)>,
     generic: &Map<String, Value>,
     has_secret: bool,
-) -> (Value, Vec<Value>) {
+    release: &'static rivven::Release,
+) -> Value {
     let Some(known) = registry::lookup(direction, connector) else {
         // A custom connector: its keys are its own business.
-        return (Value::Object(generic.clone()), Vec::new());
+        return Value::Object(generic.clone());
     };
     let raw = typed.map(|(_, v)| v).unwrap_or_else(|| Value::Object(generic.clone()));
-    let schema = crate::schema::connector_schema(known);
-    let mut config = snake_case_keys(&raw, schema, schema);
-    let mut tables = Vec::new();
-    if let Some(map) = config.as_object_mut() {
-        if matches!(connector, "postgres-cdc" | "mysql-cdc") {
-            cdc_spelling(map, &mut tables);
-            if has_secret {
-                // The Secret's keys are environment variables of the worker, named as in the Secret.
-                for (key, fallback) in [("host", None), ("port", Some(if connector == "mysql-cdc" { "3306" } else { "5432" })), ("database", None), ("user", None), ("password", None)] {
-                    map.entry(key).or_insert_with(|| match fallback {
-                        Some(f) => json!(format!("${{{key}:-{f}}}")),
-                        None => json!(format!("${{{key}}}")),
-                    });
-                }
-            }
+    let mut config = match connector {
+        // Validation has read the same value into the typed form; a failure cannot reach here.
+        "postgres-cdc" => serde_json::from_value(raw).map(|c| super::cdc_config::postgres(&c, release)).unwrap_or_default(),
+        "mysql-cdc" => serde_json::from_value(raw).map(|c| super::cdc_config::mysql(&c, release)).unwrap_or_default(),
+        _ => {
+            let schema = crate::schema::connector_schema(known);
+            return snake_case_keys(&raw, schema, schema);
+        }
+    };
+    if has_secret {
+        // The Secret's keys are environment variables of the worker, named as in the Secret.
+        let port = if connector == "mysql-cdc" { "3306" } else { "5432" };
+        for key in super::cdc_config::SECRET_KEYS {
+            let placeholder = if *key == "port" { format!("${{port:-{port}}}") } else { format!("${{{key}}}") };
+            config.entry(*key).or_insert_with(|| json!(placeholder));
         }
     }
-    (config, tables)
-}
-
-/// rivven-connect's CDC sources name the publication `publication_name`, take tables as
-/// `schema.table` strings and column selections as `column_filters`; the per-table topic moves to
-/// the source-level `tables` list. (Column masks have no equivalent: validation warns.)
-fn cdc_spelling(config: &mut Map<String, Value>, tables: &mut Vec<Value>) {
-    // Transform options are option names (`drop_tombstones`), not data: spell them like the rest.
-    for transform in config.get_mut("transforms").and_then(Value::as_array_mut).into_iter().flatten() {
-        if let Some(Value::Object(options)) = transform.get_mut("config") {
-            *options = std::mem::take(options).into_iter().map(|(k, v)| (snake_case(&k), v)).collect();
-        }
-    }
-    if config.contains_key("publication") {
-        // Renamed in place, so the key keeps the user's position in connect.yaml.
-        *config = std::mem::take(config).into_iter().map(|(k, v)| (if k == "publication" { "publication_name".into() } else { k }, v)).collect();
-    }
-    if let Some(Value::Array(items)) = config.get("tables").cloned() {
-        let mut names = Vec::new();
-        let mut filters = Map::new();
-        for item in items {
-            let table = item.get("table").and_then(Value::as_str).unwrap_or_default();
-            let schema = item.get("schema").and_then(Value::as_str);
-            let qualified = match schema {
-                Some(s) => format!("{s}.{table}"),
-                None => table.to_owned(),
-            };
-            let include = item.get("columns").cloned().unwrap_or(json!([]));
-            let exclude = item.get("exclude_columns").cloned().unwrap_or(json!([]));
-            if include.as_array().is_some_and(|a| !a.is_empty()) || exclude.as_array().is_some_and(|a| !a.is_empty()) {
-                filters.insert(qualified.clone(), json!({ "include": include, "exclude": exclude }));
-            }
-            names.push(json!(qualified));
-            let mut entry = json!({ "table": table });
-            if let Some(s) = schema {
-                entry["schema"] = json!(s);
-            }
-            if let Some(topic) = item.get("topic") {
-                entry["topic"] = topic.clone();
-            }
-            tables.push(entry);
-        }
-        config.insert("tables".into(), Value::Array(names));
-        if !filters.is_empty() {
-            config.insert("column_filters".into(), Value::Object(filters));
-        }
-    }
+    Value::Object(config)
 }
 
 /// Renames the properties the schema declares (camelCase -> snake_case), leaving the keys of free
@@ -196,7 +176,7 @@ fn snake_case_keys(value: &Value, root: &Value, schema: &Value) -> Value {
             Value::Object(
                 map.iter()
                     .map(|(k, v)| match props.and_then(|p| p.get(k)) {
-                        Some(child) => (snake_case(k), snake_case_keys(v, root, child)),
+                        Some(child) => (crate::model::names::snake_case(k), snake_case_keys(v, root, child)),
                         None => (k.clone(), extra.map_or_else(|| v.clone(), |e| snake_case_keys(v, root, e))),
                     })
                     .collect(),
@@ -211,29 +191,4 @@ fn snake_case_keys(value: &Value, root: &Value, schema: &Value) -> Value {
 }
 
 
-/// `eventsPerSecond` -> `events_per_second`.
-pub fn snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
-#[cfg(test)]
-mod tests {
-    use super::snake_case;
-
-    #[test]
-    fn spells_keys() {
-        assert_eq!(snake_case("eventsPerSecond"), "events_per_second");
-        assert_eq!(snake_case("format"), "format");
-    }
-}

@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::source::ResourceRef;
 use crate::validate::Validated;
 
+pub mod cdc_config;
 pub mod cluster;
 pub mod common;
 pub mod connect;

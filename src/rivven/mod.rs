@@ -3,6 +3,8 @@
 //! "Rivven 0.0.22" notes). Rules and builders ask [`release`] for the entry of a resource's
 //! `spec.version` instead of naming a version themselves.
 
+pub mod cdc;
+
 /// One Rivven release, as its programs behave.
 #[derive(Debug)]
 pub struct Release {
@@ -68,6 +70,40 @@ pub struct Connect {
     pub health_endpoints: bool,
     /// Whether CDC sources can mask columns.
     pub column_masks: bool,
+    /// Whether `settings.state_dir` is used (a connector persists positions there).
+    pub state_dir_used: bool,
+    /// Whether a sink may subscribe to a wildcard topic (`cdc.*`).
+    pub wildcard_subscriptions: bool,
+    /// What the CDC sources do.
+    pub cdc: Cdc,
+    /// The keys the release's `rivven-connect` reads from connect.yaml, with the source lines they
+    /// come from (`scope<TAB>path<TAB>type<TAB>source`); the renderer's keys are tested against it.
+    pub keys: &'static str,
+}
+
+/// What the CDC sources of a release do, as measured against real databases.
+#[derive(Debug)]
+pub struct Cdc {
+    /// Database TLS modes (`tls.mode`) with which postgres-cdc starts.
+    pub postgres_tls_modes: &'static [&'static str],
+    /// Whether postgres-cdc streams changes after its snapshot (otherwise the worker exits, is
+    /// restarted, snapshots again, and the replication slot never advances).
+    pub postgres_streaming: bool,
+    /// Whether postgres-cdc applies column filters to snapshot rows.
+    pub postgres_snapshot_column_filters: bool,
+    /// Whether postgres-cdc carries NUMERIC values (otherwise they become null).
+    pub postgres_numeric: bool,
+    /// Whether mysql-cdc takes an initial snapshot.
+    pub mysql_snapshot: bool,
+    /// Whether mysql-cdc persists its binlog position across restarts.
+    pub mysql_position: bool,
+    /// Whether mysql-cdc can capture a list of tables (otherwise only `database` and
+    /// `exclude_tables` select what is captured).
+    pub mysql_table_list: bool,
+    /// Spec fields of the CDC sources with no counterpart, each with what to do instead.
+    pub unsupported_fields: &'static [(&'static str, &'static str)],
+    /// Transform types of the spec with no counterpart.
+    pub unsupported_transforms: &'static [&'static str],
 }
 
 /// What `rivven-schema` can do.
@@ -130,6 +166,33 @@ pub const V0_0_22: Release = Release {
         // /health and /ready answer 503 forever.
         health_endpoints: false,
         column_masks: false,
+        state_dir_used: false,
+        // rivvend answers INVALID_TOPIC_NAME.
+        wildcard_subscriptions: false,
+        cdc: Cdc {
+            // `prefer` (the default) panics at start: rustls finds no process-level CryptoProvider.
+            postgres_tls_modes: &["disable"],
+            // "PostgreSQL CDC loop failed: relative URL without a base".
+            postgres_streaming: false,
+            postgres_snapshot_column_filters: false,
+            postgres_numeric: false,
+            mysql_snapshot: false,
+            mysql_position: false,
+            // `include_tables` matches `orders` against events named `shop.orders`: nothing passes.
+            mysql_table_list: false,
+            unsupported_fields: &[
+                ("router", "every event of a source goes to its `topic`: give each group of tables its own source and topic"),
+                ("partitioner", "partitions follow the topic's own partitioning"),
+                ("parallel", "each source runs as one task"),
+                ("health", "the workers' liveness probe reads /live"),
+                ("heartbeat", "set the interval with `heartbeatIntervalMs`; no heartbeat events are emitted"),
+                ("outbox", "capture the outbox table like any other table"),
+                ("includeGtid", "GTIDs are not added to events"),
+                ("databaseHistoryTopic", "use `schemaChangeTopic`"),
+            ],
+            unsupported_transforms: &["timestamp_router", "header_from", "drop_headers", "message_timestamp", "unwrap_envelope", "drop_null"],
+        },
+        keys: include_str!("connect-keys-0.0.22.tsv"),
     },
     registry: Registry {
         image: "ghcr.io/hupe1980/rivven-schema",

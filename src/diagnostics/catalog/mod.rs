@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use super::Severity;
 
+mod cdc;
 mod connect;
 mod fields;
 mod load;
@@ -32,7 +33,7 @@ pub fn rules() -> &'static [&'static Rule] {
     static ALL: OnceLock<Vec<&'static Rule>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut all: Vec<&'static Rule> =
-            [load::RULES, schema::RULES, names::RULES, fields::RULES, connect::RULES, platform::RULES].into_iter().flatten().collect();
+            [load::RULES, schema::RULES, names::RULES, fields::RULES, connect::RULES, cdc::RULES, platform::RULES].into_iter().flatten().collect();
         all.sort_by_key(|r| r.id);
         all
     })

@@ -137,6 +137,20 @@ pub enum SmtTransformType {
     ConvertTimezone,
     /// Drop null fields.
     DropNull,
+    /// Convert timestamp formats (rivven-connect's own; not in the upstream spec).
+    TimestampConverter,
+    /// Convert between time zones (rivven-connect's name of `convert_timezone`).
+    TimezoneConverter,
+    /// Copy envelope fields into the value (rivven-connect's own).
+    HeaderToValue,
+    /// Lift a nested field to the top level (rivven-connect's own).
+    Unwrap,
+    /// Set fields to null (rivven-connect's own).
+    SetNull,
+    /// Compute new fields (rivven-connect's own).
+    ComputeField,
+    /// Rename, include or exclude fields (rivven-connect's alias of `replace_field`).
+    RenameField,
 }
 
 /// A single message transform.
@@ -314,7 +328,7 @@ mod tests {
     }
 
     #[test]
-    fn all_seventeen_transform_types() {
+    fn every_transform_type() {
         let all = [
             "extract_new_record_state",
             "mask_field",
@@ -333,6 +347,13 @@ mod tests {
             "unwrap_envelope",
             "convert_timezone",
             "drop_null",
+            "timestamp_converter",
+            "timezone_converter",
+            "header_to_value",
+            "unwrap",
+            "set_null",
+            "compute_field",
+            "rename_field",
         ];
         for name in all {
             let t: SmtTransformType = serde_json::from_value(json!(name)).unwrap();

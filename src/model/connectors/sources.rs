@@ -94,9 +94,41 @@ pub struct PostgresCdcConfig {
     /// Capture from a read replica.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only_replica: Option<ReadOnlyReplicaSpec>,
+    /// TLS towards the database (not in the upstream spec: rivven-connect's `tls`). Rendered as
+    /// `disable` when unset, the one mode with which rivven-connect 0.0.22 starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<DatabaseTlsSpec>,
     /// Snapshots, signals, routing, transforms and the other CDC features shared with MySQL.
     #[serde(flatten)]
     pub features: CdcFeatures,
+}
+
+/// TLS mode of a connection to PostgreSQL, as libpq spells it.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatabaseTlsMode {
+    /// Plain text.
+    #[default]
+    Disable,
+    /// TLS when the server offers it.
+    Prefer,
+    /// TLS without certificate verification.
+    Require,
+    /// TLS, the server certificate verified against `caCertPath`.
+    VerifyCa,
+    /// As `verify-ca`, and the host name checked.
+    VerifyFull,
+}
+
+/// TLS towards the database.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DatabaseTlsSpec {
+    /// TLS mode.
+    pub mode: DatabaseTlsMode,
+    /// CA certificate file in the worker (mounted by the user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert_path: Option<String>,
 }
 
 /// MySQL change data capture (binlog replication). Connection settings come from
@@ -119,8 +151,17 @@ pub struct MysqlCdcConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 255), regex(pattern = crate::model::common::TOPIC_PATTERN))]
     pub database_history_topic: Option<String>,
-    /// Tables to capture.
+    /// Tables to capture. rivven-connect 0.0.22 cannot capture a list of tables: their schema
+    /// (the MySQL database) selects the database, and their columns the column filters.
     pub tables: Vec<TableSpec>,
+    /// Database to capture (not in the upstream spec: rivven-connect's `database`); taken from
+    /// the tables' schema when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub database: Option<String>,
+    /// Tables of the database not to capture, as `database.table` (not in the upstream spec:
+    /// rivven-connect's `exclude_tables`).
+    pub exclude_tables: Vec<String>,
     /// Snapshots, signals, routing, transforms and the other CDC features shared with PostgreSQL.
     #[serde(flatten)]
     pub features: CdcFeatures,

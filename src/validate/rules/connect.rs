@@ -48,8 +48,9 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     }
 
     for (i, source) in spec.sources.iter().enumerate() {
-        cdc_column_masks(ctx, i, source, crate::rivven::release(&spec.version));
+        cdc_column_masks(ctx, i, source, release);
     }
+    super::cdc::check(ctx, &spec.sources, &spec.sinks, release);
     let allowed = connect.metadata.annotations.get(ALLOW_LITERAL_SECRETS).is_some_and(|v| v == "true");
     for list in ["sources", "sinks"] {
         let items = ctx.doc.value.pointer(&format!("/spec/{list}")).and_then(Value::as_array).cloned().unwrap_or_default();

@@ -1,4 +1,5 @@
 //! Field rules the schema cannot express, one module per kind.
+pub mod cdc;
 pub mod cluster;
 pub mod common;
 pub mod pod;
