@@ -48,11 +48,16 @@ start_postgres() {
     rm -rf "$dir" && mkdir -p "$dir" && chown postgres: "$dir" && chmod 700 "$dir"
     runuser -u postgres -- "$pg_bin/initdb" -D "$dir" -U postgres --auth=trust >"$db_root/postgres-initdb.log" 2>&1 ||
       { cat "$db_root/postgres-initdb.log" >&2; die "initdb failed"; }
-    cat >>"$dir/pg_hba.conf" <<EOF
-host all all 127.0.0.1/32 trust
-host replication all 127.0.0.1/32 trust
-EOF
   fi
+  # The admin connects without a password; every other role must give its own, so that the tests
+  # prove the passwords they hand over through Secrets.
+  cat >"$dir/pg_hba.conf" <<EOF
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host replication postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+host replication all 127.0.0.1/32 scram-sha-256
+EOF
   touch "$db_root/postgres.log" && chown postgres: "$db_root/postgres.log"
   # Logical replication for postgres-cdc; the socket stays in the data directory, off the system's.
   runuser -u postgres -- "$pg_bin/pg_ctl" -D "$dir" -l "$db_root/postgres.log" -w -t 60 \

@@ -26,7 +26,7 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn cache_dir() -> PathBuf {
+pub fn cache_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("RIVVEN_RENDER_CACHE") {
         return PathBuf::from(dir);
     }
