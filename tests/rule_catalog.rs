@@ -287,6 +287,7 @@ fn small_inputs() -> Vec<Case> {
         case("rivven/mysql-cdc-tables", connect("  sources:\n    - name: shop-cdc\n      connector: mysql-cdc\n      topic: shop.orders\n      mysqlCdc:\n        tables:\n          - schema: shop\n            table: orders\n")),
         case("rivven/postgres-cdc-snapshot", connect("  sources:\n    - name: orders-cdc\n      connector: postgres-cdc\n      topic: cdc.orders\n      postgresCdc:\n        tables:\n          - schema: public\n            table: orders\n            columns: [id]\n")),
         case("rivven/postgres-cdc-streaming", connect("  sources:\n    - name: orders-cdc\n      connector: postgres-cdc\n      topic: cdc.orders\n      postgresCdc:\n        slotName: orders\n")),
+        case("rivven/connector-option", connect("  sinks:\n    - name: out\n      connector: stdout\n      topics: [events]\n      consumerGroup: out\n      stdout:\n        pretty: true\n")),
         case("rivven/sink-wildcard", connect("  sinks:\n    - name: out\n      connector: stdout\n      topics: [\"cdc.*\"]\n      consumerGroup: out\n")),
         case("rivven/metrics-port", cluster("  metrics:\n    port: 9100\n")),
         case(

@@ -151,7 +151,18 @@ fn connector_config(
         "mysql-cdc" => serde_json::from_value(raw).map(|c| super::cdc_config::mysql(&c, release)).unwrap_or_default(),
         _ => {
             let schema = crate::schema::connector_schema(known);
-            return snake_case_keys(&raw, schema, schema);
+            let mut config = snake_case_keys(&raw, schema, schema);
+            if let Some(map) = config.as_object_mut() {
+                if connector == "stdout" && map.get("pretty") == Some(&Value::Bool(true)) && map.get("format") == Some(&json!("json")) {
+                    // The program's spelling of indented JSON.
+                    map.insert("format".into(), json!("pretty"));
+                }
+                // Keys the program does not read are left out (the rules name those the spec sets).
+                for key in rivven::cdc::unread_keys(release, connector, map) {
+                    map.remove(&key);
+                }
+            }
+            return config;
         }
     };
     if has_secret {

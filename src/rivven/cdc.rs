@@ -51,6 +51,19 @@ pub fn scope<'a>(release: &'static Release, scope: &'a str) -> impl Iterator<Ite
     keys(release).iter().filter(move |k| k.scope == scope)
 }
 
+/// The top-level keys of a rendered connector config that the release's program does not read,
+/// for the connectors the key table covers (`datagen`, `stdout`); none for the others.
+pub fn unread_keys(release: &'static Release, connector: &str, config: &Map<String, Value>) -> Vec<String> {
+    if matches!(connector, "postgres-cdc" | "mysql-cdc") {
+        return Vec::new(); // mapped field by field (render/cdc_config.rs)
+    }
+    let known: Vec<&str> = scope(release, connector).filter(|k| !k.path.contains(['.', '['])).map(|k| k.path.as_str()).collect();
+    if known.is_empty() {
+        return Vec::new();
+    }
+    config.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect()
+}
+
 /// `snapshot.mode` of a spec snapshot mode; `None` when the release has no such mode.
 pub fn snapshot_mode(mode: SnapshotMode) -> Option<&'static str> {
     Some(match mode {

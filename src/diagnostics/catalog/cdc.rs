@@ -70,6 +70,14 @@ pub(super) const RULES: &[Rule] = &[
   heartbeatIntervalMs: 5000   # instead of heartbeat.intervalSecs"#,
     },
     Rule {
+        id: "rivven/connector-option",
+        severity: Severity::Warning,
+        summary: "a connector option that rivven-connect 0.0.22 does not read",
+        explanation: r#"rivven-connect 0.0.22 ignores unknown keys without a word, so rivven-render writes only the options the program reads (the list, with the source lines it comes from, is `src/rivven/connect-keys-0.0.22.tsv`). An option of the datagen source or the stdout sink that the spec has and the program lacks is left out and named here: `schemaType` of datagen, and `pretty` of stdout. For stdout, `pretty: true` with `format: json` is rendered as the program's `format: pretty`."#,
+        example: r#"stdout:
+  format: pretty"#,
+    },
+    Rule {
         id: "rivven/mysql-cdc-position",
         severity: Severity::Warning,
         summary: "mysql-cdc of rivven-connect 0.0.22 takes no snapshot and keeps no position",
