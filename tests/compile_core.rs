@@ -129,3 +129,22 @@ fn compile_reads_nothing_it_was_not_given_and_keeps_no_resource_when_only_valida
     let rules: Vec<&str> = c.diagnostics.iter().map(|d| d.rule).collect();
     assert!(rules.contains(&"load/unreadable") && rules.contains(&"schema/type"), "{rules:?}");
 }
+
+/// 0.0.22 takes its log level from RUST_LOG only: `settings.logLevel` becomes that variable, the
+/// unused `log_level` key stays out of connect.yaml, and the pod may not set RUST_LOG itself.
+#[test]
+fn the_connect_log_level_reaches_the_workers_as_rust_log() {
+    let leveled = connect().replace("spec:\n", "spec:\n  settings:\n    logLevel: debug\n");
+    let c = compile_texts(&[("c.yaml", &cluster(None)), ("connect.yaml", &leveled)], &CompileOptions::default());
+    assert_eq!(c.diagnostics.count(Severity::Error), 0, "{:?}", c.diagnostics);
+    let objects = c.objects();
+    let deploy = objects.iter().find(|o| o.kind == "Deployment").expect("the workers' Deployment");
+    let env = &deploy.value["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(env, &serde_json::json!([{"name": "RUST_LOG", "value": "debug"}]), "{env}");
+    let config = objects.iter().find(|o| o.kind == "ConfigMap" && o.name.starts_with("rivven-connect-")).expect("connect.yaml");
+    assert!(!config.value["data"]["connect.yaml"].as_str().unwrap().contains("log_level"), "no unused log_level key");
+
+    let clash = leveled.replace("spec:\n", "spec:\n  env:\n    - name: RUST_LOG\n      value: trace\n");
+    let c = compile_texts(&[("c.yaml", &cluster(None)), ("connect.yaml", &clash)], &CompileOptions::default());
+    assert!(c.diagnostics.iter().any(|d| d.rule == "pod/reserved-env" && d.severity == Severity::Error), "{:?}", c.diagnostics);
+}

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvFromSource, HTTPGetAction, PodSpec,
+    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, HTTPGetAction, PodSpec,
     PodTemplateSpec, Probe, SecretEnvSource, Service, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -84,6 +84,8 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         image: Some(rivven::image_reference(&spec.image, &spec.version)),
         args: Some(vec!["-c".into(), format!("{}/{CONFIG_FILE}", program.config_dir), "run".into()]),
         env_from: common::non_empty(env_from),
+        // The level reaches the program through RUST_LOG where the config's log_level is unused.
+        env: log_level_env(connect),
         ports: Some(common::container_ports(&ports(connect))),
         // Only the live path answers 200 (`Connect::health_endpoints`): readiness is the open port.
         liveness_probe: Some(Probe {
@@ -134,4 +136,11 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
         }),
         status: None,
     }
+}
+
+/// `RUST_LOG` for `settings.logLevel`, when the release reads no level from its config.
+fn log_level_env(connect: &RivvenConnect) -> Option<Vec<EnvVar>> {
+    let level = connect.spec.settings.log_level.filter(|_| !rivven::release(&connect.spec.version).connect.log_level_setting)?;
+    let value = serde_json::to_value(level).ok()?.as_str()?.to_owned();
+    Some(vec![EnvVar { name: "RUST_LOG".into(), value: Some(value), ..EnvVar::default() }])
 }

@@ -73,7 +73,7 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions, raw: &mut 
     if release.connect.state_dir_used {
         global["state_dir"] = json!(release.connect.state_dir);
     }
-    if let Some(level) = settings.log_level {
+    if let Some(level) = settings.log_level.filter(|_| release.connect.log_level_setting) {
         global["log_level"] = serde_json::to_value(level).expect("log level serializes");
     }
     json!({

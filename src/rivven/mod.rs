@@ -72,6 +72,8 @@ pub struct Connect {
     pub column_masks: bool,
     /// Whether `settings.state_dir` is used (a connector persists positions there).
     pub state_dir_used: bool,
+    /// Whether `settings.log_level` is applied (otherwise only `RUST_LOG` sets the level).
+    pub log_level_setting: bool,
     /// Whether a sink may subscribe to a wildcard topic (`cdc.*`).
     pub wildcard_subscriptions: bool,
     /// What the CDC sources do.
@@ -167,6 +169,8 @@ pub const V0_0_22: Release = Release {
         health_endpoints: false,
         column_masks: false,
         state_dir_used: false,
+        // Parsed, never used: the program's EnvFilter reads RUST_LOG.
+        log_level_setting: false,
         // rivvend answers INVALID_TOPIC_NAME.
         wildcard_subscriptions: false,
         cdc: Cdc {

@@ -65,7 +65,7 @@ pub(super) const RULES: &[Rule] = &[
         id: "rivven/cdc-unsupported-field",
         severity: Severity::Warning,
         summary: "a CDC field with no counterpart in rivven-connect 0.0.22",
-        explanation: r#"Some fields of the spec have no counterpart in rivven-connect 0.0.22, and the program ignores unknown keys without a word. rivven-render therefore does not render them, and names each one in this warning. These are `router`, `partitioner`, `parallel`, `health`, `heartbeat` (only the interval exists, as `heartbeatIntervalMs`), `outbox`, `decodingPlugin` other than pgoutput, and MySQL's `includeGtid` and `databaseHistoryTopic`. `topicRouting` is also not rendered: the program reads it, but every event still goes to the source's `topic`. Remove the fields, or keep them for a later release."#,
+        explanation: r#"Some fields of the spec have no counterpart in rivven-connect 0.0.22, and the program ignores unknown keys without a word. rivven-render therefore does not render them, and names each one in this warning. These are `router`, `partitioner`, `parallel`, `health`, `heartbeat` (only the interval exists, as `heartbeatIntervalMs`), `outbox`, `decodingPlugin` other than pgoutput, and MySQL's `includeGtid` and `databaseHistoryTopic`. `topicRouting` and a table's own `topic` are also not rendered: the program reads them, but every event still goes to the source's `topic`. Remove the fields, or keep them for a later release."#,
         example: r#"postgresCdc:
   heartbeatIntervalMs: 5000   # instead of heartbeat.intervalSecs"#,
     },

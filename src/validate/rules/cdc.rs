@@ -68,6 +68,7 @@ fn postgres(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConn
             .with_hint("use `tls.mode: disable` on a network you trust, or wait for a Rivven release whose database TLS works");
     }
     heartbeat(ctx, base, c.heartbeat_interval_ms);
+    table_topics(ctx, base, &c.tables, release);
     features(ctx, base, &c.features, c.snapshot_mode, release);
     if !release.connect.cdc.postgres_snapshot_column_filters {
         for (t, table) in c.tables.iter().enumerate() {
@@ -94,6 +95,7 @@ fn mysql(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConnect
         unsupported(ctx, base, "databaseHistoryTopic", release);
     }
     heartbeat(ctx, base, c.heartbeat_interval_ms);
+    table_topics(ctx, base, &c.tables, release);
     features(ctx, base, &c.features, c.snapshot_mode, release);
     if source.enabled && !(release.connect.cdc.mysql_snapshot && release.connect.cdc.mysql_position) {
         ctx.warning("rivven/mysql-cdc-position", &format!("/spec/sources/{i}/connector"), format!("mysql-cdc of rivven-connect {v} takes no snapshot and persists no binlog position: each start begins at the current position, so existing rows are not read and changes made while a worker is down are lost"))
@@ -107,6 +109,16 @@ fn mysql(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConnect
         let excluded = if c.exclude_tables.is_empty() { String::new() } else { " except `excludeTables`".to_owned() };
         ctx.warning("rivven/mysql-cdc-tables", &format!("{base}/tables"), format!("mysql-cdc of rivven-connect {v} cannot capture a list of tables: {scope}{excluded} is captured (the tables' columns still filter)"))
             .with_hint("list the tables to leave out in `excludeTables`, as `database.table`");
+    }
+}
+
+/// Per-table topics have no counterpart: every event of a source goes to its `topic`.
+fn table_topics(ctx: &mut RuleContext<'_>, base: &str, tables: &[crate::model::connectors::cdc::TableSpec], release: &Release) {
+    for (t, table) in tables.iter().enumerate() {
+        if table.topic.is_some() {
+            ctx.warning("rivven/cdc-unsupported-field", &format!("{base}/tables/{t}/topic"), format!("rivven-connect {} writes every event of a source to the source's `topic`: a table's own `topic` is not rendered", release.version))
+                .with_hint("give the table a source of its own");
+        }
     }
 }
 

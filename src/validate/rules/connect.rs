@@ -18,7 +18,10 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     common::metadata(ctx, Kind::Connect, &connect.metadata);
     common::cluster_ref(ctx, &spec.cluster_ref);
     common::image(ctx, &spec.image, &spec.version);
-    common::pod(ctx, &spec.pod, &[]);
+    // The renderer sets RUST_LOG for `settings.logLevel` where the config's level is unused.
+    let sets_rust_log = spec.settings.log_level.is_some() && !crate::rivven::release(&spec.version).connect.log_level_setting;
+    let rendered_env: &[&str] = if sets_rust_log { &["RUST_LOG"] } else { &[] };
+    common::pod(ctx, &spec.pod, rendered_env);
     for (i, source) in spec.sources.iter().enumerate() {
         if let Some(secret) = &source.config_secret_ref {
             common::secret_name(ctx, &format!("/spec/sources/{i}/configSecretRef"), secret);
