@@ -12,6 +12,8 @@ db_root=${RIVVEN_TESTBED_DB_DIR:-/var/tmp/rivven-render-testbed-db}
 pg_port=${RIVVEN_TESTBED_PG_PORT:-15432}
 mariadb_port=${RIVVEN_TESTBED_MARIADB_PORT:-13306}
 pg_bin=/usr/lib/postgresql/15/bin
+mariadbd=/usr/sbin/mariadbd
+mariadb_bin=/usr/bin
 
 log() { printf '[db] %s\n' "$*" >&2; }
 die() { printf '[db] error: %s\n' "$*" >&2; exit 1; }
@@ -22,23 +24,23 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 cmd_install() { # only what is missing: a warm machine never touches apt
   local missing=()
   [ -x "$pg_bin/postgres" ] || missing+=(postgresql-15)
-  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+  [ -x "$mariadbd" ] || missing+=(mariadb-server)
   [ ${#missing[@]} -eq 0 ] && return 0
   local t; t=$(now_s)
   log "installing ${missing[*]} from Debian (cold: about a minute)"
-  # Deny the packages' service starts for the duration of the install only.
-  local policy=/usr/sbin/policy-rc.d placed=
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed=1
-  fi
+  # Deny the packages' service starts for the duration of the install only: a policy already in
+  # place is moved aside and put back, whatever ends the install.
+  local policy=/usr/sbin/policy-rc.d
+  [ -e "$policy" ] && mv "$policy" "$policy.rivven-render-saved"
+  trap 'rm -f "$policy"; [ -e "$policy.rivven-render-saved" ] && mv "$policy.rivven-render-saved" "$policy"' EXIT INT TERM
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 ||
-    { [ -n "$placed" ] && rm -f "$policy"; die "apt-get install ${missing[*]} failed"; }
-  [ -n "$placed" ] && rm -f "$policy"
+    die "apt-get install ${missing[*]} failed"
   log "databases installed in $(elapsed "$t")"
 }
 
 pg_running() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
-mariadb_running() { mariadb-admin --protocol=tcp -h 127.0.0.1 -P "$mariadb_port" -u root status >/dev/null 2>&1; }
+mariadb_running() { "$mariadb_bin/mariadb-admin" --protocol=tcp -h 127.0.0.1 -P "$mariadb_port" -u root status >/dev/null 2>&1; }
 
 start_postgres() {
   local dir=$db_root/postgres
@@ -86,11 +88,11 @@ innodb_flush_log_at_trx_commit=0
 EOF
   if [ ! -d "$dir/mysql" ]; then
     rm -rf "$dir" && mkdir -p "$dir" && chown mysql: "$dir"
-    mariadb-install-db --defaults-file="$cnf" --user=mysql --auth-root-authentication-method=normal \
+    "$mariadb_bin/mariadb-install-db" --defaults-file="$cnf" --user=mysql --auth-root-authentication-method=normal \
       >"$db_root/mariadb-install.log" 2>&1 || { cat "$db_root/mariadb-install.log" >&2; die "mariadb-install-db failed"; }
   fi
   touch "$db_root/mariadb.log" && chown mysql: "$db_root/mariadb.log"
-  nohup setsid mariadbd --defaults-file="$cnf" --user=mysql >/dev/null 2>&1 </dev/null &
+  nohup setsid "$mariadbd" --defaults-file="$cnf" --user=mysql >/dev/null 2>&1 </dev/null &
   local pid=$!
   for ((i = 0; i < 600; i++)); do
     mariadb_running && return 0
@@ -103,7 +105,7 @@ EOF
 
 cmd_up() {
   local t; t=$(now_s)
-  [ -x "$pg_bin/postgres" ] && command -v mariadbd >/dev/null 2>&1 ||
+  [ -x "$pg_bin/postgres" ] && [ -x "$mariadbd" ] ||
     die "PostgreSQL 15 or MariaDB missing: run 'testbed/tb build' first"
   mkdir -p "$db_root" && chmod 755 "$db_root"
   start_postgres
@@ -117,9 +119,12 @@ cmd_down() {
   fi
   if [ -f "$db_root/mariadb/mariadb.pid" ]; then
     local pid i; pid=$(cat "$db_root/mariadb/mariadb.pid")
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    # Only our server: a stale pid file (the data survives reboots in /var/tmp) may name another process.
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = mariadbd ] && grep -qs "$db_root/mariadb.cnf" "/proc/$pid/cmdline"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
 }
 

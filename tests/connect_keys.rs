@@ -256,9 +256,10 @@ fn every_rendered_key_is_read_by_rivven_connect_0_0_22() {
     assert!(forgotten.is_empty(), "connectors of rivven-connect 0.0.22 with no keys in the allowlist: {forgotten:?}");
     eprintln!("connectors rivven-connect 0.0.22 does not have (config not checked): {:?}", walk.unchecked_connectors);
 
-    // Not vacuous: most CDC keys and every option of every transform were rendered.
+    // Not vacuous: the CDC keys rivven-render writes (the fields 0.0.22 parses but never uses are
+    // left out, so fewer than the allowlist holds) and every option of every transform.
     let count = |scope: &str| walk.seen.keys().filter(|(s, _)| s == scope).count();
-    assert!(count("postgres-cdc") >= 60 && count("mysql-cdc") >= 60, "postgres-cdc {} / mysql-cdc {} keys seen", count("postgres-cdc"), count("mysql-cdc"));
+    assert!(count("postgres-cdc") >= 45 && count("mysql-cdc") >= 32, "postgres-cdc {} / mysql-cdc {} keys seen", count("postgres-cdc"), count("mysql-cdc"));
     let unseen_smt: Vec<String> = allowed.iter().filter(|k| k.0.starts_with("smt/") && !walk.seen.contains_key(*k)).map(|(s, p)| format!("{s}\t{p}")).collect();
     assert!(unseen_smt.is_empty(), "transform options never rendered:\n{}", unseen_smt.join("\n"));
     for scope in ["datagen", "stdout"] {

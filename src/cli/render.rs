@@ -103,7 +103,7 @@ pub fn run(args: &RenderArgs) -> u8 {
     for d in compilation.diagnostics.sorted(&compilation.sources) {
         if d.rule == crate::validate::rules::cdc::STREAMING_RULE {
             let at = d.resource.as_ref().map(|r| format!(" ({r}, {})", d.path)).unwrap_or_default();
-            sayln!("{}[{}]{at}: postgres-cdc streams nothing after its snapshot; the topic fills with duplicates and the replication slot keeps WAL without bound", d.severity, d.rule);
+            sayln!("{}[{}]{at}: {}", d.severity, d.rule, d.message);
         }
     }
     EXIT_OK

@@ -38,10 +38,11 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions, raw: &mut 
     let release = rivven::release(&spec.version);
     let mut sources = Map::new();
     for s in &spec.sources {
-        let value = source(s, release);
-        if value["config"].get("port").and_then(Value::as_str).is_some_and(|p| p.starts_with("${")) {
-            let pointer = format!("/sources/{}/config/port", crate::source::pointer::escape_token(&s.name));
-            raw.insert(pointer, value["config"]["port"].as_str().unwrap_or_default().to_owned());
+        let owner = super::cdc_config::Owner { namespace: connect.namespace().unwrap_or_default(), resource: connect.name(), source: &s.name };
+        let (value, port) = source(s, &owner, release);
+        if let Some(port) = port {
+            // The renderer's own `${port:-N}`: a number once substituted, so it stays bare.
+            raw.insert(format!("/sources/{}/config/port", crate::source::pointer::escape_token(&s.name)), port);
         }
         sources.insert(s.name.clone(), value);
     }
@@ -52,7 +53,7 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions, raw: &mut 
             let pointer = format!("/sinks/{}/start_offset", crate::source::pointer::escape_token(&s.name));
             raw.insert(pointer, format!("!timestamp {}", serde_json::to_string(&s.start_offset).expect("a string serializes")));
         }
-        sinks.insert(s.name.clone(), sink(s));
+        sinks.insert(s.name.clone(), sink(s, release));
     }
     let mut global = json!({
         "topic": {
@@ -85,8 +86,9 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions, raw: &mut 
     })
 }
 
-fn source(s: &SourceConnectorSpec, release: &'static rivven::Release) -> Value {
-    let config = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), release);
+/// A source entry, and the port placeholder the renderer wrote into its config, if any.
+fn source(s: &SourceConnectorSpec, owner: &super::cdc_config::Owner<'_>, release: &'static rivven::Release) -> (Value, Option<String>) {
+    let (config, port) = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), Some(owner), release);
     let mut out = json!({ "connector": s.connector, "topic": s.topic, "enabled": s.enabled, "config": config });
     if let Some(t) = &s.topic_config {
         let mut tc = Map::new();
@@ -106,11 +108,11 @@ fn source(s: &SourceConnectorSpec, release: &'static rivven::Release) -> Value {
         }
         out["rate_limit"] = rl;
     }
-    out
+    (out, port)
 }
 
-fn sink(s: &SinkConnectorSpec) -> Value {
-    let config = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), rivven::NEWEST);
+fn sink(s: &SinkConnectorSpec, release: &'static rivven::Release) -> Value {
+    let (config, _) = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), None, release);
     // A timestamp is written as a YAML tag (see `connect_yaml`).
     let start_offset = json!(s.start_offset);
     let mut out = json!({
@@ -131,24 +133,28 @@ fn sink(s: &SinkConnectorSpec) -> Value {
     out
 }
 
-/// The connector's `config` in rivven-connect's spelling.
+/// The connector's `config` in rivven-connect's spelling, and the port placeholder it holds (CDC
+/// sources with a Secret).
+#[allow(clippy::too_many_arguments)]
 fn connector_config(
     direction: Direction,
     connector: &str,
     typed: Option<(&'static str, Value)>,
     generic: &Map<String, Value>,
     has_secret: bool,
+    owner: Option<&super::cdc_config::Owner<'_>>,
     release: &'static rivven::Release,
-) -> Value {
+) -> (Value, Option<String>) {
     let Some(known) = registry::lookup(direction, connector) else {
         // A custom connector: its keys are its own business.
-        return Value::Object(generic.clone());
+        return (Value::Object(generic.clone()), None);
     };
     let raw = typed.map(|(_, v)| v).unwrap_or_else(|| Value::Object(generic.clone()));
-    let mut config = match connector {
-        // Validation has read the same value into the typed form; a failure cannot reach here.
-        "postgres-cdc" => serde_json::from_value(raw).map(|c| super::cdc_config::postgres(&c, release)).unwrap_or_default(),
-        "mysql-cdc" => serde_json::from_value(raw).map(|c| super::cdc_config::mysql(&c, release)).unwrap_or_default(),
+    let mut config = match (connector, owner) {
+        // The rules refuse a config that does not read into the typed form (`rivven/cdc-config`),
+        // so nothing is rendered from one.
+        ("postgres-cdc", Some(owner)) => serde_json::from_value(raw).map(|c| super::cdc_config::postgres(&c, owner, release)).unwrap_or_default(),
+        ("mysql-cdc", Some(owner)) => serde_json::from_value(raw).map(|c| super::cdc_config::mysql(&c, owner, release)).unwrap_or_default(),
         _ => {
             let schema = crate::schema::connector_schema(known);
             let mut config = snake_case_keys(&raw, schema, schema);
@@ -162,18 +168,22 @@ fn connector_config(
                     map.remove(&key);
                 }
             }
-            return config;
+            return (config, None);
         }
     };
+    let mut port_placeholder = None;
     if has_secret {
         // The Secret's keys are environment variables of the worker, named as in the Secret.
-        let port = if connector == "mysql-cdc" { "3306" } else { "5432" };
-        for key in super::cdc_config::SECRET_KEYS {
-            let placeholder = if *key == "port" { format!("${{port:-{port}}}") } else { format!("${{{key}}}") };
+        let default_port = if connector == "mysql-cdc" { "3306" } else { "5432" };
+        for key in super::cdc_config::secret_keys(connector) {
+            let placeholder = if *key == "port" { format!("${{port:-{default_port}}}") } else { format!("${{{key}}}") };
+            if *key == "port" && !config.contains_key("port") {
+                port_placeholder = Some(placeholder.clone());
+            }
             config.entry(*key).or_insert_with(|| json!(placeholder));
         }
     }
-    Value::Object(config)
+    (Value::Object(config), port_placeholder)
 }
 
 /// Renames the properties the schema declares (camelCase -> snake_case), leaving the keys of free

@@ -128,6 +128,9 @@ pub struct MappedTransform {
     pub dropped: Vec<(String, String)>,
     /// Keys the release's transform requires and the spec does not give.
     pub missing: Vec<&'static str>,
+    /// Values of the wrong type or outside the enum the transform reads (program's path, expected):
+    /// the program reads them as missing, or fails at run time.
+    pub wrong: Vec<(String, String)>,
 }
 
 /// Maps a transform: keys are snake_cased; comma strings become the arrays the program requires;
@@ -166,7 +169,56 @@ pub fn map_transform(release: &'static Release, t: &SmtTransformSpec) -> MappedT
         }
     }
     out.missing = known.iter().filter(|k| k.required && !k.path.contains(['.', '[']) && !out.config.contains_key(&k.path)).map(|k| k.path.as_str()).collect();
+    for (key, value) in &out.config {
+        check_value(&known, key, value, &mut out.wrong);
+    }
     out
+}
+
+/// Checks a value against the kind the key table gives its path (children of maps and arrays of
+/// objects too); a path the table does not list is not checked.
+fn check_value(known: &[&Key], path: &str, value: &Value, wrong: &mut Vec<(String, String)>) {
+    let Some(key) = known.iter().find(|k| k.path == path) else { return };
+    let kind = key.kind.as_str();
+    let fits = match kind {
+        "boolean" => value.is_boolean(),
+        "string" => value.is_string(),
+        "integer" => value.is_u64() || value.is_i64(),
+        "number" => value.is_number(),
+        "any" => true,
+        "array<string>" => value.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+        "array<object>" => value.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+        "map" => value.is_object(),
+        "string|object" => value.is_string() || value.is_object(),
+        enumerated => match enumerated.strip_prefix("enum(").and_then(|e| e.strip_suffix(')')) {
+            Some(values) => value.as_str().is_some_and(|v| values.split('|').any(|x| x == v)),
+            None => true,
+        },
+    };
+    if !fits {
+        let expected = match kind.strip_prefix("enum(").and_then(|e| e.strip_suffix(')')) {
+            Some(values) => format!("one of {}", values.replace('|', ", ")),
+            None => format!("a value of type {kind}"),
+        };
+        wrong.push((path.to_owned(), expected));
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            for item in items.iter().filter_map(Value::as_object) {
+                for (field, v) in item {
+                    check_value(known, &format!("{path}[].{field}"), v, wrong);
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (field, v) in map {
+                let child = if known.iter().any(|k| k.path == format!("{path}.*")) { format!("{path}.*") } else { format!("{path}.{field}") };
+                check_value(known, &child, v, wrong);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `addFields: "op,source.ts_ms"` names envelope fields; the release has one flag per field.
@@ -227,6 +279,13 @@ mod tests {
             (json!({"type": "filter", "config": {"condition": "op = d", "drop": true}}),
              Some("filter"), json!({"condition": "op = d", "drop": true}), vec![], vec![]),
         ];
+        let wrong = map_transform(&V0_0_22, &transform(json!({"type": "extract_new_record_state", "config": {"dropTombstones": "true"}})));
+        assert_eq!(wrong.wrong, vec![("drop_tombstones".to_owned(), "a value of type boolean".to_owned())]);
+        let wrong = map_transform(&V0_0_22, &transform(json!({"type": "cast", "config": {"specs": {"id": "int32", "x": "decimal"}}})));
+        assert_eq!(wrong.wrong.len(), 1, "{:?}", wrong.wrong);
+        assert!(wrong.wrong[0].1.contains("int32"), "{:?}", wrong.wrong);
+        let fine = map_transform(&V0_0_22, &transform(json!({"type": "compute_field", "config": {"computations": [{"target": "t", "type": "upper", "source": "name"}]}})));
+        assert!(fine.wrong.is_empty(), "{:?}", fine.wrong);
         for (spec, name, config, dropped, missing) in cases {
             let m = map_transform(&V0_0_22, &transform(spec.clone()));
             assert_eq!(m.name, name, "{spec}");

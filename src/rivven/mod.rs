@@ -106,6 +106,9 @@ pub struct Cdc {
     pub unsupported_fields: &'static [(&'static str, &'static str)],
     /// Transform types of the spec with no counterpart.
     pub unsupported_transforms: &'static [&'static str],
+    /// Spec fields (dotted, below the connector config) whose counterparts the program parses and
+    /// never uses, by connector (`*`: both).
+    pub unused_fields: &'static [(&'static str, &'static str)],
 }
 
 /// What `rivven-schema` can do.
@@ -195,6 +198,24 @@ pub const V0_0_22: Release = Release {
                 ("databaseHistoryTopic", "use `schemaChangeTopic`"),
             ],
             unsupported_transforms: &["timestamp_router", "header_from", "drop_headers", "message_timestamp", "unwrap_envelope", "drop_null"],
+            // From reading the 0.0.22 sources (src/rivven/connect-keys-0.0.22.md, "Parsed but never used").
+            unused_fields: &[
+                ("*", "incrementalSnapshot"),
+                ("*", "tombstone"),
+                ("*", "signal.dataCollection"),
+                ("*", "signal.topic"),
+                ("*", "signal.enabledChannels"),
+                ("*", "signal.pollIntervalMs"),
+                ("*", "transactionTopic.includeDataCollections"),
+                ("*", "transactionTopic.minEventsThreshold"),
+                ("*", "schemaChangeTopic.schemas"),
+                ("*", "deduplication.bloomFpp"),
+                ("postgres-cdc", "signalTable"),
+                ("postgres-cdc", "readOnlyReplica.lagThresholdMs"),
+                ("postgres-cdc", "readOnlyReplica.deduplicate"),
+                ("postgres-cdc", "readOnlyReplica.watermarkSource"),
+                ("mysql-cdc", "snapshot"),
+            ],
         },
         keys: include_str!("connect-keys-0.0.22.tsv"),
     },

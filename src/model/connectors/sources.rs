@@ -72,10 +72,10 @@ pub enum DecodingPlugin {
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PostgresCdcConfig {
-    /// Replication slot name; derived from the connector name when unset.
+    /// Replication slot name; `rivven_<namespace>_<resource>_<source>` when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<String>,
-    /// Publication name; derived from the connector name when unset.
+    /// Publication name; `rivven_<namespace>_<resource>_<source>` when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publication: Option<String>,
     /// When existing rows are snapshotted.
@@ -136,8 +136,8 @@ pub struct DatabaseTlsSpec {
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MysqlCdcConfig {
-    /// Server ID of the replication client, unique among the MySQL server's replicas; derived when
-    /// unset.
+    /// Server ID of the replication client, unique among the MySQL server's replicas; derived from
+    /// the namespace, resource and source names when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub server_id: Option<u32>,

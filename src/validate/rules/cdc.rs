@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::super::context::RuleContext;
 use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
 use crate::model::connectors::sources::{DatabaseTlsMode, MysqlCdcConfig, PostgresCdcConfig};
+use crate::model::connectors::cdc::SnapshotMode;
 use crate::model::connectors::sources::{CdcFeatures, DecodingPlugin};
 use crate::rivven::{cdc, Release};
 
@@ -19,24 +20,27 @@ pub fn check(ctx: &mut RuleContext<'_>, sources: &[SourceConnectorSpec], sinks: 
             Some((field, value)) => (format!("/spec/sources/{i}/{field}"), value),
             None => (format!("/spec/sources/{i}/config"), Value::Object(source.config.clone())),
         };
-        match source.connector.as_str() {
-            "postgres-cdc" => {
-                // A config the schema refused is reported there; there is nothing more to say.
-                let Ok(config) = serde_json::from_value::<PostgresCdcConfig>(value) else { continue };
-                if source.topic_routing.is_some() {
-                    topic_routing(ctx, i, release);
-                }
-                postgres(ctx, &base, i, source, &config, release);
-            }
-            "mysql-cdc" => {
-                let Ok(config) = serde_json::from_value::<MysqlCdcConfig>(value) else { continue };
-                if source.topic_routing.is_some() {
-                    topic_routing(ctx, i, release);
-                }
-                mysql(ctx, &base, i, source, &config, release);
-            }
-            _ => {}
+        let connector = source.connector.as_str();
+        if !matches!(connector, "postgres-cdc" | "mysql-cdc") {
+            continue;
         }
+        if source.config_secret_ref.is_none() && source.enabled {
+            ctx.error("rivven/cdc-credentials", &format!("/spec/sources/{i}/connector"), format!("a {connector} source takes its host, port, user and password from `configSecretRef`, and this one names no Secret: the worker cannot connect"))
+                .with_hint("add `configSecretRef` naming a Secret with the keys host, port, user and password (and database for PostgreSQL)");
+        }
+        if source.topic_routing.is_some() {
+            topic_routing(ctx, i, release);
+        }
+        // The schema has accepted the config; a value it cannot bound (a number past u32) still
+        // fails here, and nothing may be rendered from it.
+        let typed = match connector {
+            "postgres-cdc" => serde_json::from_value::<PostgresCdcConfig>(value).map(|c| postgres(ctx, &base, i, source, &c, release)),
+            _ => serde_json::from_value::<MysqlCdcConfig>(value).map(|c| mysql(ctx, &base, i, source, &c, release)),
+        };
+        if let Err(e) = typed {
+            ctx.error("rivven/cdc-config", &base, format!("the {connector} configuration does not read as its typed form: {e}")).with_hint("check the value's type and range against `rivven-render schemas`");
+        }
+        unused(ctx, &base, connector, release);
     }
     if !release.connect.wildcard_subscriptions {
         for (i, sink) in sinks.iter().enumerate() {
@@ -69,7 +73,33 @@ fn postgres(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConn
     }
     heartbeat(ctx, base, c.heartbeat_interval_ms);
     table_topics(ctx, base, &c.tables, release);
-    features(ctx, base, &c.features, c.snapshot_mode, release);
+    features(ctx, base, &c.features, c.snapshot_mode, "postgres-cdc", release);
+    for (field, name) in [("slotName", &c.slot_name), ("publication", &c.publication)] {
+        if let Some(name) = name {
+            identifier(ctx, &format!("{base}/{field}"), name, release);
+        }
+    }
+    for (t, table) in c.tables.iter().enumerate() {
+        identifier(ctx, &format!("{base}/tables/{t}/table"), &table.table, release);
+        if let Some(schema) = &table.schema {
+            identifier(ctx, &format!("{base}/tables/{t}/schema"), schema, release);
+        }
+    }
+    if !release.connect.cdc.postgres_streaming {
+        // Only snapshot rows are delivered, and they bypass the feature processor.
+        let f = &c.features;
+        let bypassed = [
+            ("transforms", !f.transforms.is_empty(), "the transforms are never applied (a mask_field masks nothing)"),
+            ("fieldEncryption", f.field_encryption.as_ref().is_some_and(|e| e.enabled), "field encryption is never applied: the fields reach the topic in plain text"),
+            ("deduplication", f.deduplication.as_ref().is_some_and(|d| d.enabled), "deduplication is never applied (the repeated snapshots are not deduplicated either)"),
+        ];
+        for (field, set, what) in bypassed {
+            if set {
+                ctx.warning("rivven/postgres-cdc-snapshot", &format!("{base}/{field}"), format!("postgres-cdc of rivven-connect {v} delivers only snapshot rows, and they bypass its event processing: {what}"))
+                    .with_hint("keep sensitive columns out of the captured tables (a view, or a table of their own)");
+            }
+        }
+    }
     if !release.connect.cdc.postgres_snapshot_column_filters {
         for (t, table) in c.tables.iter().enumerate() {
             let field = if !table.columns.is_empty() { "columns" } else if !table.exclude_columns.is_empty() { "excludeColumns" } else { continue };
@@ -79,10 +109,13 @@ fn postgres(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConn
     }
     if source.enabled && !release.connect.cdc.postgres_streaming {
         let numeric = if release.connect.cdc.postgres_numeric { "" } else { "; NUMERIC values of the snapshot rows come out as null" };
-        ctx.warning(STREAMING_RULE, &format!("/spec/sources/{i}/connector"), format!(
-            "postgres-cdc of rivven-connect {v} streams nothing after its snapshot (\"PostgreSQL CDC loop failed: relative URL without a base\"): the worker exits, Kubernetes restarts it and it snapshots again, so the topic fills with duplicates, and the replication slot never advances, so PostgreSQL keeps WAL without bound{numeric}"
-        ))
-        .with_hint("use it only for one-off snapshots and drop the replication slot afterwards; `--deny rivven/postgres-cdc-streaming` makes this an error");
+        let outcome = if matches!(c.snapshot_mode, SnapshotMode::Never | SnapshotMode::SchemaOnly) {
+            "with this snapshot mode it delivers nothing at all, and the replication slot never advances, so PostgreSQL keeps WAL without bound".to_owned()
+        } else {
+            format!("the worker exits, Kubernetes restarts it and it snapshots again, so the topic fills with duplicates, and the replication slot never advances, so PostgreSQL keeps WAL without bound{numeric}")
+        };
+        ctx.warning(STREAMING_RULE, &format!("/spec/sources/{i}/connector"), format!("postgres-cdc of rivven-connect {v} streams nothing after its snapshot (\"PostgreSQL CDC loop failed: relative URL without a base\"): {outcome}"))
+            .with_hint("for a one-off copy, scale the RivvenConnect to 0 replicas after the first snapshot and drop the replication slot; `--deny rivven/postgres-cdc-streaming` makes this an error");
     }
 }
 
@@ -96,7 +129,7 @@ fn mysql(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConnect
     }
     heartbeat(ctx, base, c.heartbeat_interval_ms);
     table_topics(ctx, base, &c.tables, release);
-    features(ctx, base, &c.features, c.snapshot_mode, release);
+    features(ctx, base, &c.features, c.snapshot_mode, "mysql-cdc", release);
     if source.enabled && !(release.connect.cdc.mysql_snapshot && release.connect.cdc.mysql_position) {
         ctx.warning("rivven/mysql-cdc-position", &format!("/spec/sources/{i}/connector"), format!("mysql-cdc of rivven-connect {v} takes no snapshot and persists no binlog position: each start begins at the current position, so existing rows are not read and changes made while a worker is down are lost"))
             .with_hint("take the initial copy by other means, and keep the workers running");
@@ -134,8 +167,29 @@ fn unsupported(ctx: &mut RuleContext<'_>, base: &str, field: &str, release: &Rel
         .with_hint(instead.to_owned());
 }
 
-fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: crate::model::connectors::cdc::SnapshotMode, release: &'static Release) {
+/// 0.0.22 refuses (postgres-cdc: at load; mysql-cdc: when the source starts) a slot, publication
+/// or table name that is not `[A-Za-z_][A-Za-z0-9_.]*`.
+fn identifier(ctx: &mut RuleContext<'_>, pointer: &str, name: &str, release: &Release) {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !ok {
+        ctx.error("rivven/cdc-identifier", pointer, format!("rivven-connect {} accepts only names of letters, digits, `_` and `.`, not starting with a digit: `{name}` makes the source fail", release.version))
+            .with_hint("rename it (PostgreSQL folds unquoted names to lower case)");
+    }
+}
+
+/// Fields 0.0.22 parses and never uses, when the spec sets them.
+fn unused(ctx: &mut RuleContext<'_>, base: &str, connector: &str, release: &Release) {
+    for (scope, field) in release.connect.cdc.unused_fields {
+        let pointer = format!("{base}/{}", field.replace('.', "/"));
+        if (*scope == "*" || *scope == connector) && ctx.is_set(&pointer) {
+            ctx.warning("rivven/cdc-unsupported-field", &pointer, format!("{connector} of rivven-connect {} parses `{field}` but never uses it; it is not rendered", release.version));
+        }
+    }
+}
+
+fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: SnapshotMode, connector: &str, release: &'static Release) {
     let v = release.version;
+    let refused = if connector == "postgres-cdc" { "would refuse the whole connect.yaml at load" } else { "would fail the source when it starts" };
     let set = [
         ("router", f.router.is_some()),
         ("partitioner", f.partitioner.is_some()),
@@ -151,10 +205,10 @@ fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: crate:
     }
     if cdc::snapshot_mode(mode).is_none() {
         let name = serde_json::to_value(mode).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
-        ctx.error("rivven/cdc-snapshot-mode", &format!("{base}/snapshotMode"), format!("rivven-connect {v} has no snapshot mode `{name}` and would refuse the whole connect.yaml"))
+        ctx.error("rivven/cdc-snapshot-mode", &format!("{base}/snapshotMode"), format!("rivven-connect {v} has no snapshot mode `{name}`: {connector} {refused}"))
             .with_hint("use initial, always, never, when_needed, initial_only, schema_only or recovery");
     }
-    if let Some(e) = f.field_encryption.as_ref().filter(|e| e.enabled) {
+    if let Some(e) = f.field_encryption.as_ref().filter(|e| e.enabled && connector == "mysql-cdc") {
         let at = if e.key_secret_ref.is_some() { format!("{base}/fieldEncryption/keySecretRef") } else { format!("{base}/fieldEncryption/enabled") };
         ctx.warning("rivven/cdc-encryption-key", &at, format!("rivven-connect {v} encrypts fields with a key it generates in memory at each start (it reads no key): nobody can decrypt the values, and every restart uses a new key"))
             .with_hint("mask or drop the fields instead, or encrypt downstream");
@@ -164,7 +218,7 @@ fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: crate:
         let mapped = cdc::map_transform(release, transform);
         let Some(name) = mapped.name else {
             let spec_name = serde_json::to_value(transform.transform_type).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
-            ctx.error("rivven/cdc-transform", &format!("{at}/type"), format!("rivven-connect {v} has no transform `{spec_name}` and would refuse the whole connect.yaml"))
+            ctx.error("rivven/cdc-transform", &format!("{at}/type"), format!("rivven-connect {v} has no transform `{spec_name}`: {connector} {refused}"))
                 .with_hint("remove the transform, or use one of the release's: see `rivven-connect schema postgres-cdc`");
             continue;
         };
@@ -173,8 +227,13 @@ fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: crate:
             ctx.warning("rivven/cdc-transform-option", &format!("{at}/config/{}", crate::source::pointer::escape_token(field)), format!("`{key}` is not read by the `{name}` transform of rivven-connect {v} and is not rendered ({why})"));
         }
         for key in &mapped.missing {
-            ctx.error("rivven/cdc-transform-option", &format!("{at}/config"), format!("the `{name}` transform of rivven-connect {v} requires `{key}`: without it the source fails at run time, in a restart loop"))
+            ctx.error("rivven/cdc-transform", &format!("{at}/config"), format!("the `{name}` transform of rivven-connect {v} requires `{key}`: without it the source fails at run time, in a restart loop"))
                 .with_hint(format!("add `{key}` to the transform's config"));
+        }
+        for (path, expected) in &mapped.wrong {
+            let top = path.split(['.', '[']).next().unwrap_or(path);
+            let written = transform.config.keys().find(|k| crate::model::names::snake_case(k) == top).cloned().unwrap_or_else(|| top.to_owned());
+            ctx.error("rivven/cdc-transform", &format!("{at}/config/{}", crate::source::pointer::escape_token(&written)), format!("`{path}` of the `{name}` transform of rivven-connect {v} takes {expected}: any other value is read as unset, or fails the source at run time"));
         }
     }
 }

@@ -200,7 +200,11 @@ fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::mod
     for (t, table) in tables.as_ref().and_then(Value::as_array).into_iter().flatten().enumerate() {
         if table.get("columnMasks").and_then(Value::as_object).is_some_and(|m| !m.is_empty()) {
             ctx.warning("rivven/no-column-masks", &format!("{base}/tables/{t}/columnMasks"), format!("rivven-connect {} cannot mask columns of CDC events; these masks are not applied", release.version))
-                .with_hint("exclude the columns with `excludeColumns`, or mask them with a `mask_field` transform");
+                .with_hint(if source.connector == "postgres-cdc" {
+                    "keep the columns out of the captured table: postgres-cdc of this release applies neither column filters nor transforms to its snapshot rows"
+                } else {
+                    "exclude the columns with `excludeColumns`, or mask them with a `mask_field` transform"
+                });
         }
     }
 }
