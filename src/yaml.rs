@@ -62,6 +62,18 @@ impl Writer<'_> {
         self.path.truncate(len);
     }
 
+    /// Runs `f` with array index `i` appended to the pointer (formatted only when tracked).
+    fn at_index(&mut self, i: usize, f: impl FnOnce(&mut Self)) {
+        if !self.tracks_path() {
+            return f(self);
+        }
+        let len = self.path.len();
+        self.path.push('/');
+        self.path.push_str(&i.to_string());
+        f(self);
+        self.path.truncate(len);
+    }
+
     fn indent(&mut self, n: usize) {
         self.out.extend(std::iter::repeat_n(' ', n));
     }
@@ -79,7 +91,7 @@ impl Writer<'_> {
         for (i, item) in items.iter().enumerate() {
             self.indent(level);
             self.out.push('-');
-            self.at(&i.to_string(), |w| match item {
+            self.at_index(i, |w| match item {
                 Value::Object(map) if !map.is_empty() => {
                     // First entry on the dash line, the rest aligned under it.
                     w.out.push(' ');

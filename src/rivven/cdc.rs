@@ -1,6 +1,6 @@
 //! How a release's CDC sources spell what the spec asks for: the pure decisions shared by the
 //! renderer (which writes them) and the rules (which report what cannot be written).
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
@@ -51,17 +51,46 @@ pub fn scope<'a>(release: &'static Release, scope: &'a str) -> impl Iterator<Ite
     keys(release).iter().filter(move |k| k.scope == scope)
 }
 
+/// The top-level keys of each scope of the release's key table (`postgres-cdc` -> {`host`, ...}).
+fn top_level_keys(release: &'static Release) -> &'static BTreeMap<String, BTreeSet<String>> {
+    static BUILT: OnceLock<BTreeMap<&'static str, BTreeMap<String, BTreeSet<String>>>> = OnceLock::new();
+    let all = BUILT.get_or_init(|| {
+        super::KNOWN
+            .iter()
+            .map(|r| {
+                let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+                for k in keys(r).iter().filter(|k| !k.path.contains(['.', '['])) {
+                    scopes.entry(k.scope.clone()).or_default().insert(k.path.clone());
+                }
+                (r.version, scopes)
+            })
+            .collect()
+    });
+    static EMPTY: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    all.get(release.version).unwrap_or(&EMPTY)
+}
+
+/// Whether the key table lists the options of a connector whose config is written as the spec
+/// gives it (`datagen`, `stdout`); the CDC sources are mapped field by field instead
+/// (render/cdc_config.rs).
+pub fn checks_options(release: &'static Release, connector: &str) -> bool {
+    !matches!(connector, "postgres-cdc" | "mysql-cdc") && top_level_keys(release).contains_key(connector)
+}
+
+/// Whether the program reads a top-level option of a connector [`checks_options`] covers (any
+/// option of the others).
+pub fn reads_option(release: &'static Release, connector: &str, key: &str) -> bool {
+    !checks_options(release, connector) || top_level_keys(release)[connector].contains(key)
+}
+
 /// The top-level keys of a rendered connector config that the release's program does not read,
-/// for the connectors the key table covers (`datagen`, `stdout`); none for the others.
+/// for the connectors [`checks_options`] covers; none for the others.
 pub fn unread_keys(release: &'static Release, connector: &str, config: &Map<String, Value>) -> Vec<String> {
-    if matches!(connector, "postgres-cdc" | "mysql-cdc") {
-        return Vec::new(); // mapped field by field (render/cdc_config.rs)
-    }
-    let known: Vec<&str> = scope(release, connector).filter(|k| !k.path.contains(['.', '['])).map(|k| k.path.as_str()).collect();
-    if known.is_empty() {
+    if !checks_options(release, connector) {
         return Vec::new();
     }
-    config.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect()
+    let known = &top_level_keys(release)[connector];
+    config.keys().filter(|k| !known.contains(k.as_str())).cloned().collect()
 }
 
 /// `snapshot.mode` of a spec snapshot mode; `None` when the release has no such mode.

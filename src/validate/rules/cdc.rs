@@ -16,11 +16,14 @@ pub const STREAMING_RULE: &str = "rivven/postgres-cdc-streaming";
 /// Checks each CDC source and each sink of a connect resource.
 pub fn check(ctx: &mut RuleContext<'_>, sources: &[SourceConnectorSpec], sinks: &[SinkConnectorSpec], release: &'static Release) {
     for (i, source) in sources.iter().enumerate() {
-        let (base, value) = match source.typed.to_value() {
-            Some((field, value)) => (format!("/spec/sources/{i}/{field}"), value),
-            None => (format!("/spec/sources/{i}/config"), Value::Object(source.config.clone())),
-        };
         let connector = source.connector.as_str();
+        // The typed form when it is the connector's own; otherwise the generic `config`.
+        let typed_field = match (connector, &source.typed.postgres_cdc, &source.typed.mysql_cdc) {
+            ("postgres-cdc", Some(_), _) => Some("postgresCdc"),
+            ("mysql-cdc", _, Some(_)) => Some("mysqlCdc"),
+            _ => None,
+        };
+        let base = format!("/spec/sources/{i}/{}", typed_field.unwrap_or("config"));
         if !matches!(connector, "postgres-cdc" | "mysql-cdc") {
             continue;
         }
@@ -33,11 +36,32 @@ pub fn check(ctx: &mut RuleContext<'_>, sources: &[SourceConnectorSpec], sinks: 
         }
         // The schema has accepted the config; a value it cannot bound (a number past u32) still
         // fails here, and nothing may be rendered from it.
-        let typed = match connector {
-            "postgres-cdc" => serde_json::from_value::<PostgresCdcConfig>(value).map(|c| postgres(ctx, &base, i, source, &c, release)),
-            _ => serde_json::from_value::<MysqlCdcConfig>(value).map(|c| mysql(ctx, &base, i, source, &c, release)),
+        let generic = || Value::Object(source.config.clone());
+        let unreadable = match (connector, &source.typed.postgres_cdc, &source.typed.mysql_cdc) {
+            ("postgres-cdc", Some(c), _) => {
+                postgres(ctx, &base, i, source, c, release);
+                None
+            }
+            ("postgres-cdc", None, _) => match serde_json::from_value::<PostgresCdcConfig>(generic()) {
+                Ok(c) => {
+                    postgres(ctx, &base, i, source, &c, release);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+            (_, _, Some(c)) => {
+                mysql(ctx, &base, i, source, c, release);
+                None
+            }
+            _ => match serde_json::from_value::<MysqlCdcConfig>(generic()) {
+                Ok(c) => {
+                    mysql(ctx, &base, i, source, &c, release);
+                    None
+                }
+                Err(e) => Some(e),
+            },
         };
-        if let Err(e) = typed {
+        if let Some(e) = unreadable {
             ctx.error("rivven/cdc-config", &base, format!("the {connector} configuration does not read as its typed form: {e}")).with_hint("check the value's type and range against `rivven-render schemas`");
         }
         unused(ctx, &base, connector, release);

@@ -54,7 +54,7 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
         cdc_column_masks(ctx, i, source, release);
     }
     super::cdc::check(ctx, &spec.sources, &spec.sinks, release);
-    unread_options(ctx, connect, release);
+    unread_options(ctx, release);
     let allowed = connect.metadata.annotations.get(ALLOW_LITERAL_SECRETS).is_some_and(|v| v == "true");
     for list in ["sources", "sinks"] {
         let items = ctx.doc.value.pointer(&format!("/spec/{list}")).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -210,27 +210,24 @@ fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::mod
 }
 
 /// Options of a typed connector config that the release's program does not read: written in the
-/// spec but left out of connect.yaml.
-fn unread_options(ctx: &mut RuleContext<'_>, connect: &RivvenConnect, release: &'static crate::rivven::Release) {
-    let lists = connect.spec.sources.iter().map(|s| ("sources", Direction::Source, s.connector.as_str(), s.typed.to_value()));
-    let lists = lists.chain(connect.spec.sinks.iter().map(|s| ("sinks", Direction::Sink, s.connector.as_str(), s.typed.to_value())));
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (list, direction, connector, typed) in lists {
-        let i = *index.entry(list).and_modify(|n| *n += 1).or_insert(0);
-        let (base, value) = match typed {
-            // A typed form of another connector is reported as a mismatch.
-            Some((field, _)) if registry::lookup(direction, connector).is_none_or(|k| k.typed_field != field) => continue,
-            Some((field, value)) => (format!("/spec/{list}/{i}/{field}"), value),
-            None => (format!("/spec/{list}/{i}/config"), ctx.doc.value.pointer(&format!("/spec/{list}/{i}/config")).cloned().unwrap_or(Value::Null)),
-        };
-        let Some(map) = value.as_object() else { continue };
-        for written in map.keys() {
-            let key = crate::model::names::snake_case(written);
-            let single: serde_json::Map<String, Value> = std::iter::once((key.clone(), Value::Null)).collect();
-            let pointer = format!("{base}/{}", crate::source::pointer::escape_token(written));
-            if crate::rivven::cdc::unread_keys(release, connector, &single).contains(&key) && ctx.is_set(&pointer) {
-                let instead = if connector == "stdout" && key == "pretty" { "; `pretty: true` with `format: json` is rendered as `format: pretty`" } else { "" };
-                ctx.warning("rivven/connector-option", &pointer, format!("the {connector} connector of rivven-connect {} does not read `{written}`: it is not rendered{instead}", release.version));
+/// spec but left out of connect.yaml. Read from the document: only what the user wrote counts.
+fn unread_options(ctx: &mut RuleContext<'_>, release: &'static crate::rivven::Release) {
+    let doc = ctx.doc;
+    for (list, direction) in [("sources", Direction::Source), ("sinks", Direction::Sink)] {
+        let Some(items) = doc.value.pointer(&format!("/spec/{list}")).and_then(Value::as_array) else { continue };
+        for (i, item) in items.iter().enumerate() {
+            let Some(connector) = item.get("connector").and_then(Value::as_str) else { continue };
+            let Some(known) = registry::lookup(direction, connector).filter(|_| crate::rivven::cdc::checks_options(release, connector)) else { continue };
+            for field in [known.typed_field, "config"] {
+                for written in item.get(field).and_then(Value::as_object).into_iter().flat_map(|m| m.keys()) {
+                    let key = crate::model::names::snake_case(written);
+                    if crate::rivven::cdc::reads_option(release, connector, &key) {
+                        continue;
+                    }
+                    let pointer = format!("/spec/{list}/{i}/{field}/{}", crate::source::pointer::escape_token(written));
+                    let instead = if connector == "stdout" && key == "pretty" { "; `pretty: true` with `format: json` is rendered as `format: pretty`" } else { "" };
+                    ctx.warning("rivven/connector-option", &pointer, format!("the {connector} connector of rivven-connect {} does not read `{written}`: it is not rendered{instead}", release.version));
+                }
             }
         }
     }
