@@ -239,6 +239,18 @@ fn mariadb_changes_stream_into_the_topic_with_column_filters() {
     eprintln!("mysql-cdc: {} events; the update: {}", all.len(), order[1]);
 }
 
+/// An example's rendered connect.yaml, adapted for a `rivven-connect` run on the host: the slot is
+/// this test's own (slots are cluster-wide; the pipeline test uses the example's), and the broker is
+/// addressed by its pod IP (its in-cluster name resolves inside pods only).
+fn connect_yaml_for_the_host(example: &str, ns: &str, broker: &str, dir: &std::path::Path) -> String {
+    let adapted = adapted_example(example, ns, dir);
+    let text = std::fs::read_to_string(&adapted).unwrap().replace("slotName: rivven_", "slotName: check_");
+    std::fs::write(&adapted, text).unwrap();
+    let rendered = render(&["examples/minimal/cluster.yaml", adapted.to_str().unwrap()], ns);
+    let config_map = only(&from_kind(&rendered, "RivvenConnect"), "ConfigMap").clone();
+    config_map["data"]["connect.yaml"].as_str().unwrap().replace(&format!("rivven-demo.{ns}.svc.cluster.local:9092"), broker)
+}
+
 /// The rendered connect.yaml of every example: `rivven-connect validate` and `check` exit 0 with
 /// the Secret's variables set (check connects to the broker and, for postgres-cdc, to the
 /// database). The passwords that break an unquoted placeholder pass through the Secret.
@@ -263,27 +275,17 @@ fn every_rendered_connect_yaml_passes_rivven_connect_validate_and_check() {
     // rivven/cdc-database-tls: with the program's default TLS mode, postgres-cdc panics at start.
     postgres_shop("shop_check", "cdc_check", "12345");
     {
-        let adapted = adapted_example("examples/spec/rivvenconnect-cdc-pipeline.yaml", &ns.name, &dir);
-        let rendered = render(&["examples/minimal/cluster.yaml", adapted.to_str().unwrap()], &ns.name);
-        let config_map = only(&from_kind(&rendered, "RivvenConnect"), "ConfigMap").clone();
-        let text = config_map["data"]["connect.yaml"].as_str().unwrap().replace(&format!("rivven-demo.{}.svc.cluster.local:9092", ns.name), &broker);
+        let text = connect_yaml_for_the_host("examples/spec/rivvenconnect-cdc-pipeline.yaml", &ns.name, &broker, &dir);
         assert!(text.contains("tls:\n        mode: disable"), "rendered with tls.mode disable:\n{text}");
         let file = dir.join("connect-prefer.yaml");
-        std::fs::write(&file, text.replace("tls:\n        mode: disable", "tls:\n        mode: prefer").replace("slot_name: rivven_", "slot_name: check_")).unwrap();
+        std::fs::write(&file, text.replace("tls:\n        mode: disable", "tls:\n        mode: prefer")).unwrap();
         let (ok, out) = run(&file, "check", &credentials(pg_port(), "shop_check", "cdc_check", "12345"));
         assert!(!ok && out.contains("CryptoProvider"), "postgres-cdc of 0.0.22 panics with tls.mode prefer; if it now connects, record it:\n{out}");
     }
     for password in ["12345", "true", "#x", "a: b"] {
         postgres_shop("shop_check", "cdc_check", password);
         for example in examples {
-            let adapted = adapted_example(example, &ns.name, &dir);
-            // Slots are cluster-wide: the pipeline test uses the example's, this test its own.
-            let text = std::fs::read_to_string(&adapted).unwrap().replace("slotName: rivven_", "slotName: check_");
-            std::fs::write(&adapted, text).unwrap();
-            let rendered = render(&["examples/minimal/cluster.yaml", adapted.to_str().unwrap()], &ns.name);
-            let config_map = only(&from_kind(&rendered, "RivvenConnect"), "ConfigMap").clone();
-            // The broker's in-cluster name resolves inside pods only: the check runs on the host.
-            let text = config_map["data"]["connect.yaml"].as_str().unwrap().replace(&format!("rivven-demo.{}.svc.cluster.local:9092", ns.name), &broker);
+            let text = connect_yaml_for_the_host(example, &ns.name, &broker, &dir);
             let file = dir.join("connect.yaml");
             std::fs::write(&file, &text).unwrap();
             let env = if example.contains("mariadb") { credentials(mariadb_port(), "shop", "cdc", password) } else { credentials(pg_port(), "shop_check", "cdc_check", password) };
