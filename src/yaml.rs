@@ -67,15 +67,11 @@ impl Writer<'_> {
         if !self.tracks_path() {
             return f(self);
         }
-        let len = self.path.len();
-        self.path.push('/');
-        self.path.push_str(&i.to_string());
-        f(self);
-        self.path.truncate(len);
+        self.at(&i.to_string(), f)
     }
 
     fn indent(&mut self, n: usize) {
-        self.out.extend(std::iter::repeat_n(' ', n));
+        indent(&mut self.out, n);
     }
 
     fn mapping(&mut self, map: &serde_json::Map<String, Value>, level: usize) {

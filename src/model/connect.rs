@@ -134,6 +134,33 @@ pub struct SinkConnectorSpec {
     pub rate_limit: Option<RateLimitSpec>,
 }
 
+/// A CDC source's configuration as its typed form, whichever way the spec wrote it.
+#[derive(Debug)]
+pub enum CdcConfig<'a> {
+    /// postgres-cdc.
+    Postgres(std::borrow::Cow<'a, sources::PostgresCdcConfig>),
+    /// mysql-cdc.
+    Mysql(std::borrow::Cow<'a, sources::MysqlCdcConfig>),
+}
+
+impl SourceConnectorSpec {
+    /// The CDC configuration of a `postgres-cdc` or `mysql-cdc` source (`None` for the others), with
+    /// the field it is written under: the connector's own typed form, or else the generic `config`
+    /// read as that form. A `config` the schema accepts can still fail to read (a number past
+    /// `u32`): the error says why.
+    pub fn cdc_config(&self) -> Option<(&'static str, Result<CdcConfig<'_>, serde_json::Error>)> {
+        use std::borrow::Cow;
+        let generic = || Value::Object(self.config.clone());
+        Some(match (self.connector.as_str(), &self.typed.postgres_cdc, &self.typed.mysql_cdc) {
+            ("postgres-cdc", Some(c), _) => ("postgresCdc", Ok(CdcConfig::Postgres(Cow::Borrowed(&**c)))),
+            ("postgres-cdc", None, _) => ("config", serde_json::from_value(generic()).map(|c| CdcConfig::Postgres(Cow::Owned(c)))),
+            ("mysql-cdc", _, Some(c)) => ("mysqlCdc", Ok(CdcConfig::Mysql(Cow::Borrowed(&**c)))),
+            ("mysql-cdc", _, None) => ("config", serde_json::from_value(generic()).map(|c| CdcConfig::Mysql(Cow::Owned(c)))),
+            _ => return None,
+        })
+    }
+}
+
 fn enabled() -> bool {
     true
 }

@@ -22,6 +22,11 @@ pub mod secrets;
 pub mod status;
 pub mod topic;
 
+/// The serde spelling of an enum value (`compact,delete`, `lz4`, `verify-full`).
+pub fn spelling<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 pub use cluster::{RivvenCluster, RivvenClusterSpec};
 pub use common::ObjectMeta;
 pub use connect::{RivvenConnect, RivvenConnectSpec};

@@ -8,14 +8,22 @@ use crate::model::connectors::cdc::{SnapshotMode, TableSpec};
 use crate::model::connectors::sources::{CdcFeatures, MysqlCdcConfig, PostgresCdcConfig};
 use crate::rivven::{cdc, Release};
 
-/// The connection keys a `configSecretRef` fills from the workers' environment, named as the
-/// Secret's keys, per connector; the port keeps its default when the Secret has none. mysql-cdc's
-/// `database` is optional (it narrows the capture), so it is never taken from the Secret.
-pub fn secret_keys(connector: &str) -> &'static [&'static str] {
-    match connector {
-        "mysql-cdc" => &["host", "port", "user", "password"],
-        _ => &["host", "port", "database", "user", "password"],
+/// Fills the connection keys from the `configSecretRef`, whose keys are environment variables of
+/// the workers named as in the Secret; returns the port placeholder, which keeps its default when
+/// the Secret has no port. mysql-cdc's `database` is optional (it narrows the capture), so it is
+/// never taken from the Secret.
+pub fn connection_placeholders(connector: &str, config: &mut Map<String, Value>) -> String {
+    let (after_port, default_port): (&[&str], _) = match connector {
+        "mysql-cdc" => (&["user", "password"], "3306"),
+        _ => (&["database", "user", "password"], "5432"),
+    };
+    let port = format!("${{port:-{default_port}}}");
+    config.insert("host".into(), json!("${host}"));
+    config.insert("port".into(), json!(port));
+    for key in after_port {
+        config.insert((*key).into(), json!(format!("${{{key}}}")));
     }
+    port
 }
 
 /// The source the names are derived from: a slot, publication or MySQL server id of its own.

@@ -140,7 +140,6 @@ fn deployment(connect: &RivvenConnect, owner: &Owner<'_>, config_hash: &str, sec
 
 /// `RUST_LOG` for `settings.logLevel`, when the release reads no level from its config.
 fn log_level_env(connect: &RivvenConnect) -> Option<Vec<EnvVar>> {
-    let level = connect.spec.settings.log_level.filter(|_| !rivven::release(&connect.spec.version).connect.log_level_setting)?;
-    let value = serde_json::to_value(level).ok()?.as_str()?.to_owned();
-    Some(vec![EnvVar { name: "RUST_LOG".into(), value: Some(value), ..EnvVar::default() }])
+    let level = rivven::release(&connect.spec.version).connect.rust_log(connect.spec.settings.log_level)?;
+    Some(vec![EnvVar { name: "RUST_LOG".into(), value: Some(crate::model::spelling(&level)), ..EnvVar::default() }])
 }

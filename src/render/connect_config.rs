@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
+use crate::model::connect::{CdcConfig, SinkConnectorSpec, SourceConnectorSpec};
 use crate::model::connectors::registry::{self, Direction};
 use crate::model::RivvenConnect;
 use super::RenderOptions;
@@ -88,7 +88,7 @@ pub fn connect_yaml(connect: &RivvenConnect, options: &RenderOptions, raw: &mut 
 
 /// A source entry, and the port placeholder the renderer wrote into its config, if any.
 fn source(s: &SourceConnectorSpec, owner: &super::cdc_config::Owner<'_>, release: &'static rivven::Release) -> (Value, Option<String>) {
-    let (config, port) = connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), Some(owner), release);
+    let (config, port) = cdc_source_config(s, owner, release).unwrap_or_else(|| (connector_config(Direction::Source, &s.connector, s.typed.to_value(), &s.config, release), None));
     let mut out = json!({ "connector": s.connector, "topic": s.topic, "enabled": s.enabled, "config": config });
     if let Some(t) = &s.topic_config {
         let mut tc = Map::new();
@@ -112,7 +112,7 @@ fn source(s: &SourceConnectorSpec, owner: &super::cdc_config::Owner<'_>, release
 }
 
 fn sink(s: &SinkConnectorSpec, release: &'static rivven::Release) -> Value {
-    let (config, _) = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, s.config_secret_ref.is_some(), None, release);
+    let config = connector_config(Direction::Sink, &s.connector, s.typed.to_value(), &s.config, release);
     // A timestamp is written as a YAML tag (see `connect_yaml`).
     let start_offset = json!(s.start_offset);
     let mut out = json!({
@@ -133,57 +133,39 @@ fn sink(s: &SinkConnectorSpec, release: &'static rivven::Release) -> Value {
     out
 }
 
-/// The connector's `config` in rivven-connect's spelling, and the port placeholder it holds (CDC
-/// sources with a Secret).
-#[allow(clippy::too_many_arguments)]
-fn connector_config(
-    direction: Direction,
-    connector: &str,
-    typed: Option<(&'static str, Value)>,
-    generic: &Map<String, Value>,
-    has_secret: bool,
-    owner: Option<&super::cdc_config::Owner<'_>>,
-    release: &'static rivven::Release,
-) -> (Value, Option<String>) {
+/// The connector's `config` in rivven-connect's spelling (the CDC sources: [`cdc_source_config`]).
+fn connector_config(direction: Direction, connector: &str, typed: Option<(&'static str, Value)>, generic: &Map<String, Value>, release: &'static rivven::Release) -> Value {
     let Some(known) = registry::lookup(direction, connector) else {
         // A custom connector: its keys are its own business.
-        return (Value::Object(generic.clone()), None);
+        return Value::Object(generic.clone());
     };
     let raw = typed.map(|(_, v)| v).unwrap_or_else(|| Value::Object(generic.clone()));
-    let mut config = match (connector, owner) {
-        // The rules refuse a config that does not read into the typed form (`rivven/cdc-config`),
-        // so nothing is rendered from one.
-        ("postgres-cdc", Some(owner)) => serde_json::from_value(raw).map(|c| super::cdc_config::postgres(&c, owner, release)).unwrap_or_default(),
-        ("mysql-cdc", Some(owner)) => serde_json::from_value(raw).map(|c| super::cdc_config::mysql(&c, owner, release)).unwrap_or_default(),
-        _ => {
-            let schema = crate::schema::connector_schema(known);
-            let mut config = snake_case_keys(&raw, schema, schema);
-            if let Some(map) = config.as_object_mut() {
-                if connector == "stdout" && map.get("pretty") == Some(&Value::Bool(true)) && map.get("format") == Some(&json!("json")) {
-                    // The program's spelling of indented JSON.
-                    map.insert("format".into(), json!("pretty"));
-                }
-                // Keys the program does not read are left out (the rules name those the spec sets).
-                for key in rivven::cdc::unread_keys(release, connector, map) {
-                    map.remove(&key);
-                }
-            }
-            return (config, None);
+    let schema = crate::schema::connector_schema(known);
+    let mut config = snake_case_keys(&raw, schema, schema);
+    if let Some(map) = config.as_object_mut() {
+        if connector == "stdout" && map.get("pretty") == Some(&Value::Bool(true)) && map.get("format") == Some(&json!("json")) {
+            // The program's spelling of indented JSON.
+            map.insert("format".into(), json!("pretty"));
         }
-    };
-    let mut port_placeholder = None;
-    if has_secret {
-        // The Secret's keys are environment variables of the worker, named as in the Secret.
-        let default_port = if connector == "mysql-cdc" { "3306" } else { "5432" };
-        for key in super::cdc_config::secret_keys(connector) {
-            let placeholder = if *key == "port" { format!("${{port:-{default_port}}}") } else { format!("${{{key}}}") };
-            if *key == "port" && !config.contains_key("port") {
-                port_placeholder = Some(placeholder.clone());
-            }
-            config.entry(*key).or_insert_with(|| json!(placeholder));
+        // Keys the program does not read are left out (the rules name those the spec sets).
+        for key in rivven::cdc::unread_keys(release, connector, map) {
+            map.remove(&key);
         }
     }
-    (Value::Object(config), port_placeholder)
+    config
+}
+
+/// A CDC source's `config` and the port placeholder written into it (`None` for other sources).
+/// The rules refuse a config that does not read as its typed form (`rivven/cdc-config`), so
+/// nothing is rendered from one.
+fn cdc_source_config(s: &SourceConnectorSpec, owner: &super::cdc_config::Owner<'_>, release: &'static rivven::Release) -> Option<(Value, Option<String>)> {
+    let mut config = match s.cdc_config()?.1 {
+        Ok(CdcConfig::Postgres(c)) => super::cdc_config::postgres(&c, owner, release),
+        Ok(CdcConfig::Mysql(c)) => super::cdc_config::mysql(&c, owner, release),
+        Err(_) => Map::new(),
+    };
+    let port = s.config_secret_ref.is_some().then(|| super::cdc_config::connection_placeholders(&s.connector, &mut config));
+    Some((Value::Object(config), port))
 }
 
 /// Renames the properties the schema declares (camelCase -> snake_case), leaving the keys of free

@@ -8,7 +8,7 @@ use super::common::Owner;
 use super::RenderedObject;
 use crate::model::plan::{self, BrokerTopicConfig, PlannedTopic, TopicPlan};
 use crate::model::topic::TopicConfig;
-use crate::model::{names, Kind, DEFAULT_RIVVEN_VERSION};
+use crate::model::{names, spelling, Kind, DEFAULT_RIVVEN_VERSION};
 use crate::source::ResourceRef;
 use crate::validate::Validated;
 
@@ -95,7 +95,3 @@ fn broker_config(config: &TopicConfig) -> BrokerTopicConfig {
     }
 }
 
-/// The serde spelling of an enum value (`compact,delete`, `lz4`).
-fn spelling<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}

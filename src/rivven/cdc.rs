@@ -129,10 +129,7 @@ pub fn heartbeat_secs(ms: u64) -> Result<Option<u64>, String> {
 /// The release's name of a transform type, or `None` when it has none (the program would refuse
 /// the whole connect.yaml: the type is an enum).
 pub fn transform_name(release: &'static Release, t: SmtTransformType) -> Option<&'static str> {
-    let spec_name = match serde_json::to_value(t) {
-        Ok(Value::String(s)) => s,
-        _ => return None,
-    };
+    let spec_name = crate::model::spelling(&t);
     let name = match spec_name.as_str() {
         "convert_timezone" => "timezone_converter",
         other => other,

@@ -83,6 +83,14 @@ pub struct Connect {
     pub keys: &'static str,
 }
 
+impl Connect {
+    /// The log level the workers get through `RUST_LOG`: `settings.logLevel`, where the release
+    /// reads no level from its config.
+    pub fn rust_log<L>(&self, level: Option<L>) -> Option<L> {
+        level.filter(|_| !self.log_level_setting)
+    }
+}
+
 /// What the CDC sources of a release do, as measured against real databases.
 #[derive(Debug)]
 pub struct Cdc {

@@ -1,12 +1,11 @@
 //! What the CDC sources and the sinks of a release cannot do, each reported at the field that
 //! asks for it, with the behaviour measured on the real programs and databases (see
 //! `../shared/notes/rivven-connect-cdc-0.0.22.md` and the capability table).
-use serde_json::Value;
-
 use super::super::context::RuleContext;
-use crate::model::connect::{SinkConnectorSpec, SourceConnectorSpec};
+use crate::model::connect::{CdcConfig, SinkConnectorSpec, SourceConnectorSpec};
 use crate::model::connectors::sources::{DatabaseTlsMode, MysqlCdcConfig, PostgresCdcConfig};
-use crate::model::connectors::cdc::SnapshotMode;
+use crate::model::connectors::cdc::{SnapshotMode, TableSpec};
+use crate::model::spelling;
 use crate::model::connectors::sources::{CdcFeatures, DecodingPlugin};
 use crate::rivven::{cdc, Release};
 
@@ -17,16 +16,8 @@ pub const STREAMING_RULE: &str = "rivven/postgres-cdc-streaming";
 pub fn check(ctx: &mut RuleContext<'_>, sources: &[SourceConnectorSpec], sinks: &[SinkConnectorSpec], release: &'static Release) {
     for (i, source) in sources.iter().enumerate() {
         let connector = source.connector.as_str();
-        // The typed form when it is the connector's own; otherwise the generic `config`.
-        let typed_field = match (connector, &source.typed.postgres_cdc, &source.typed.mysql_cdc) {
-            ("postgres-cdc", Some(_), _) => Some("postgresCdc"),
-            ("mysql-cdc", _, Some(_)) => Some("mysqlCdc"),
-            _ => None,
-        };
-        let base = format!("/spec/sources/{i}/{}", typed_field.unwrap_or("config"));
-        if !matches!(connector, "postgres-cdc" | "mysql-cdc") {
-            continue;
-        }
+        let Some((field, config)) = source.cdc_config() else { continue };
+        let base = format!("/spec/sources/{i}/{field}");
         if source.config_secret_ref.is_none() && source.enabled {
             ctx.error("rivven/cdc-credentials", &format!("/spec/sources/{i}/connector"), format!("a {connector} source takes its host, port, user and password from `configSecretRef`, and this one names no Secret: the worker cannot connect"))
                 .with_hint("add `configSecretRef` naming a Secret with the keys host, port, user and password (and database for PostgreSQL)");
@@ -34,35 +25,13 @@ pub fn check(ctx: &mut RuleContext<'_>, sources: &[SourceConnectorSpec], sinks: 
         if source.topic_routing.is_some() {
             topic_routing(ctx, i, release);
         }
-        // The schema has accepted the config; a value it cannot bound (a number past u32) still
-        // fails here, and nothing may be rendered from it.
-        let generic = || Value::Object(source.config.clone());
-        let unreadable = match (connector, &source.typed.postgres_cdc, &source.typed.mysql_cdc) {
-            ("postgres-cdc", Some(c), _) => {
-                postgres(ctx, &base, i, source, c, release);
-                None
+        // Nothing may be rendered from a config that does not read as its typed form.
+        match config {
+            Ok(CdcConfig::Postgres(c)) => postgres(ctx, &base, i, source, &c, release),
+            Ok(CdcConfig::Mysql(c)) => mysql(ctx, &base, i, source, &c, release),
+            Err(e) => {
+                ctx.error("rivven/cdc-config", &base, format!("the {connector} configuration does not read as its typed form: {e}")).with_hint("check the value's type and range against `rivven-render schemas`");
             }
-            ("postgres-cdc", None, _) => match serde_json::from_value::<PostgresCdcConfig>(generic()) {
-                Ok(c) => {
-                    postgres(ctx, &base, i, source, &c, release);
-                    None
-                }
-                Err(e) => Some(e),
-            },
-            (_, _, Some(c)) => {
-                mysql(ctx, &base, i, source, c, release);
-                None
-            }
-            _ => match serde_json::from_value::<MysqlCdcConfig>(generic()) {
-                Ok(c) => {
-                    mysql(ctx, &base, i, source, &c, release);
-                    None
-                }
-                Err(e) => Some(e),
-            },
-        };
-        if let Some(e) = unreadable {
-            ctx.error("rivven/cdc-config", &base, format!("the {connector} configuration does not read as its typed form: {e}")).with_hint("check the value's type and range against `rivven-render schemas`");
         }
         unused(ctx, &base, connector, release);
     }
@@ -90,13 +59,14 @@ fn postgres(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConn
             .with_hint("remove the field, or set it to pgoutput");
     }
     let mode = c.tls.as_ref().map(|t| t.mode).unwrap_or(DatabaseTlsMode::Disable);
-    let mode_name = serde_json::to_value(mode).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+    let mode_name = spelling(&mode);
     if !release.connect.cdc.postgres_tls_modes.contains(&mode_name.as_str()) {
         ctx.error("rivven/cdc-database-tls", &format!("{base}/tls/mode"), format!("postgres-cdc of rivven-connect {v} panics at start with `tls.mode: {mode_name}` (rustls finds no process-level CryptoProvider) and delivers nothing; only {} starts", release.connect.cdc.postgres_tls_modes.join(", ")))
             .with_hint("use `tls.mode: disable` on a network you trust, or wait for a Rivven release whose database TLS works");
     }
     heartbeat(ctx, base, c.heartbeat_interval_ms);
     table_topics(ctx, base, &c.tables, release);
+    column_masks(ctx, base, &c.tables, "postgres-cdc", release);
     features(ctx, base, &c.features, c.snapshot_mode, "postgres-cdc", release);
     for (field, name) in [("slotName", &c.slot_name), ("publication", &c.publication)] {
         if let Some(name) = name {
@@ -153,6 +123,7 @@ fn mysql(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConnect
     }
     heartbeat(ctx, base, c.heartbeat_interval_ms);
     table_topics(ctx, base, &c.tables, release);
+    column_masks(ctx, base, &c.tables, "mysql-cdc", release);
     features(ctx, base, &c.features, c.snapshot_mode, "mysql-cdc", release);
     if source.enabled && !(release.connect.cdc.mysql_snapshot && release.connect.cdc.mysql_position) {
         ctx.warning("rivven/mysql-cdc-position", &format!("/spec/sources/{i}/connector"), format!("mysql-cdc of rivven-connect {v} takes no snapshot and persists no binlog position: each start begins at the current position, so existing rows are not read and changes made while a worker is down are lost"))
@@ -169,8 +140,23 @@ fn mysql(ctx: &mut RuleContext<'_>, base: &str, i: usize, source: &SourceConnect
     }
 }
 
+/// A release without column masks (only include/exclude filters) warns about masks.
+fn column_masks(ctx: &mut RuleContext<'_>, base: &str, tables: &[TableSpec], connector: &str, release: &Release) {
+    if release.connect.column_masks {
+        return;
+    }
+    for (t, _) in tables.iter().enumerate().filter(|(_, t)| !t.column_masks.is_empty()) {
+        ctx.warning("rivven/no-column-masks", &format!("{base}/tables/{t}/columnMasks"), format!("rivven-connect {} cannot mask columns of CDC events; these masks are not applied", release.version))
+            .with_hint(if connector == "postgres-cdc" {
+                "keep the columns out of the captured table: postgres-cdc of this release applies neither column filters nor transforms to its snapshot rows"
+            } else {
+                "exclude the columns with `excludeColumns`, or mask them with a `mask_field` transform"
+            });
+    }
+}
+
 /// Per-table topics have no counterpart: every event of a source goes to its `topic`.
-fn table_topics(ctx: &mut RuleContext<'_>, base: &str, tables: &[crate::model::connectors::cdc::TableSpec], release: &Release) {
+fn table_topics(ctx: &mut RuleContext<'_>, base: &str, tables: &[TableSpec], release: &Release) {
     for (t, table) in tables.iter().enumerate() {
         if table.topic.is_some() {
             ctx.warning("rivven/cdc-unsupported-field", &format!("{base}/tables/{t}/topic"), format!("rivven-connect {} writes every event of a source to the source's `topic`: a table's own `topic` is not rendered", release.version))
@@ -228,7 +214,7 @@ fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: Snapsh
         }
     }
     if cdc::snapshot_mode(mode).is_none() {
-        let name = serde_json::to_value(mode).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+        let name = spelling(&mode);
         ctx.error("rivven/cdc-snapshot-mode", &format!("{base}/snapshotMode"), format!("rivven-connect {v} has no snapshot mode `{name}`: {connector} {refused}"))
             .with_hint("use initial, always, never, when_needed, initial_only, schema_only or recovery");
     }
@@ -241,7 +227,7 @@ fn features(ctx: &mut RuleContext<'_>, base: &str, f: &CdcFeatures, mode: Snapsh
         let at = format!("{base}/transforms/{t}");
         let mapped = cdc::map_transform(release, transform);
         let Some(name) = mapped.name else {
-            let spec_name = serde_json::to_value(transform.transform_type).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+            let spec_name = spelling(&transform.transform_type);
             ctx.error("rivven/cdc-transform", &format!("{at}/type"), format!("rivven-connect {v} has no transform `{spec_name}`: {connector} {refused}"))
                 .with_hint("remove the transform, or use one of the release's: see `rivven-connect schema postgres-cdc`");
             continue;

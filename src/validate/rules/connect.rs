@@ -19,8 +19,7 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
     common::cluster_ref(ctx, &spec.cluster_ref);
     common::image(ctx, &spec.image, &spec.version);
     // The renderer sets RUST_LOG for `settings.logLevel` where the config's level is unused.
-    let sets_rust_log = spec.settings.log_level.is_some() && !crate::rivven::release(&spec.version).connect.log_level_setting;
-    let rendered_env: &[&str] = if sets_rust_log { &["RUST_LOG"] } else { &[] };
+    let rendered_env: &[&str] = if crate::rivven::release(&spec.version).connect.rust_log(spec.settings.log_level).is_some() { &["RUST_LOG"] } else { &[] };
     common::pod(ctx, &spec.pod, rendered_env);
     for (i, source) in spec.sources.iter().enumerate() {
         if let Some(secret) = &source.config_secret_ref {
@@ -50,9 +49,6 @@ pub fn check(ctx: &mut RuleContext<'_>, connect: &RivvenConnect) {
         typed_forms(ctx, &format!("/spec/sinks/{i}"), Direction::Sink, &sink.connector, sink.typed.set_fields(), !sink.config.is_empty());
     }
 
-    for (i, source) in spec.sources.iter().enumerate() {
-        cdc_column_masks(ctx, i, source, release);
-    }
     super::cdc::check(ctx, &spec.sources, &spec.sinks, release);
     unread_options(ctx, release);
     let allowed = connect.metadata.annotations.get(ALLOW_LITERAL_SECRETS).is_some_and(|v| v == "true");
@@ -186,27 +182,6 @@ fn connector_schema(known: &'static KnownConnector) -> &'static CompiledSchema {
             .collect()
     });
     &compiled[&(known.direction == Direction::Source, known.typed_field)]
-}
-
-/// CDC sources of a release without column masks (only include/exclude filters) warn about masks.
-fn cdc_column_masks(ctx: &mut RuleContext<'_>, index: usize, source: &crate::model::connect::SourceConnectorSpec, release: &crate::rivven::Release) {
-    if release.connect.column_masks || !matches!(source.connector.as_str(), "postgres-cdc" | "mysql-cdc") {
-        return;
-    }
-    let (base, tables) = match source.typed.to_value() {
-        Some((field, value)) => (format!("/spec/sources/{index}/{field}"), value.get("tables").cloned()),
-        None => (format!("/spec/sources/{index}/config"), source.config.get("tables").cloned()),
-    };
-    for (t, table) in tables.as_ref().and_then(Value::as_array).into_iter().flatten().enumerate() {
-        if table.get("columnMasks").and_then(Value::as_object).is_some_and(|m| !m.is_empty()) {
-            ctx.warning("rivven/no-column-masks", &format!("{base}/tables/{t}/columnMasks"), format!("rivven-connect {} cannot mask columns of CDC events; these masks are not applied", release.version))
-                .with_hint(if source.connector == "postgres-cdc" {
-                    "keep the columns out of the captured table: postgres-cdc of this release applies neither column filters nor transforms to its snapshot rows"
-                } else {
-                    "exclude the columns with `excludeColumns`, or mask them with a `mask_field` transform"
-                });
-        }
-    }
 }
 
 /// Options of a typed connector config that the release's program does not read: written in the
