@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;
+pub mod diff;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -1,5 +1,5 @@
-//! Command-line interface: one module per subcommand; exit codes 0 ok, 1 invalid input (or, for
-//! commands that compare, differences found), 2 usage or I/O error.
+//! Command-line interface: one module per subcommand; exit codes 0 ok, 1 invalid input, 2 usage or
+//! I/O error (`diff` adds 3 for changes and 4 for disruptive changes).
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use crate::diagnostics::emit::{self, Report};
 use crate::diagnostics::{Deny, Diagnostics, Severity};
 use crate::render::RenderOptions;
 
+mod diff;
 mod io;
 mod render;
 mod rules;
@@ -39,6 +40,8 @@ enum Command {
     Render(render::RenderArgs),
     /// Check Rivven resources against their schemas and rules; report every finding at once.
     Validate(validate::ValidateArgs),
+    /// Compare two versions offline: which objects change, which changes the API server rejects, what restarts or loses data.
+    Diff(diff::DiffArgs),
     /// Write the JSON Schema of each kind (for validation in editors and CI).
     Schemas(schemas::SchemasArgs),
     /// Print the CustomResourceDefinitions of the four kinds (for the in-cluster mode).
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Render(args) => render::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Schemas(args) => schemas::run_schemas(&args),
         Command::Crd(args) => schemas::run_crd(&args),
         Command::Rules(args) => rules::run_rules(&args),

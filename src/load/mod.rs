@@ -10,6 +10,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{Kind, API_VERSION, GROUP};
 
 
+pub mod git;
 pub mod spans;
 pub mod tree;
 

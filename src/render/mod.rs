@@ -69,11 +69,15 @@ impl RenderedObject {
         ObjectRef { api_version: self.api_version.clone(), kind: self.kind.clone(), namespace: self.namespace.clone(), name: self.name.clone() }
     }
 
-    /// Position of the kind in apply order (configuration before the workloads that read it).
     fn kind_rank(&self) -> usize {
-        const ORDER: [&str; 8] = ["ConfigMap", "Secret", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet", "Deployment", "ServiceMonitor"];
-        ORDER.iter().position(|k| *k == self.kind).unwrap_or(ORDER.len())
+        kind_rank(&self.kind)
     }
+}
+
+/// Position of a kind in apply order (configuration before the workloads that read it).
+pub fn kind_rank(kind: &str) -> usize {
+    const ORDER: [&str; 8] = ["ConfigMap", "Secret", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet", "Deployment", "ServiceMonitor"];
+    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
 
 /// Choices of the environment the manifests are rendered for.

@@ -51,6 +51,8 @@ pub struct Broker {
     pub retention_setting: bool,
     /// Whether metrics can be served on a port of their own.
     pub metrics_port: bool,
+    /// Whether a topic's replication factor can be set per topic (otherwise the broker's applies).
+    pub topic_replication_factor: bool,
 }
 
 /// What `rivven-connect` needs and can do.
@@ -169,6 +171,7 @@ pub const V0_0_22: Release = Release {
         acls: false,
         retention_setting: false,
         metrics_port: false,
+        topic_replication_factor: false,
     },
     connect: Connect {
         image: "ghcr.io/hupe1980/rivven-connect",

@@ -1,0 +1,182 @@
+//! `rivven-render diff`: both sides compiled offline, compared object by object, with what the
+//! change does to the running system. Exit 0 no changes, 1 invalid input, 2 usage or I/O error,
+//! 3 changes, 4 disruptive changes (unless `--exit-zero`).
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::io::sayln;
+use super::{limit_exit, summary, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::compile::{compile, default_version_findings, Compilation, CompileOptions, Input};
+use crate::diagnostics::emit::{self, Report};
+use crate::diagnostics::{Deny, Diagnostics, Severity};
+use crate::diff::report::{self, DEFAULT_MARKDOWN_LIMIT};
+use crate::render::{RenderOptions, DEFAULT_CLUSTER_DOMAIN};
+
+/// Exit code: the sides differ.
+pub const EXIT_CHANGES: u8 = 3;
+/// Exit code: a change is refused, needs a replacement or loses data.
+pub const EXIT_DISRUPTIVE: u8 = 4;
+
+/// How the diff is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For people: the plan, the consequences, the changed fields and hunks (coloured on a terminal).
+    Human,
+    /// For a pull-request comment: a plan table, consequences, one collapsible section per object.
+    Markdown,
+    /// For programs (version 1, documented in the README).
+    Json,
+}
+
+/// Arguments of `diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// OLD and NEW: each a file, a directory or `-` (standard input, for one side). With `--base`:
+    /// the paths to compare between the revision and the working tree (default `.`).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Compare the files at this git revision (read in memory, nothing checked out) with the working tree.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// How to print the diff.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Longest markdown body; what does not fit is cut whole and named in a note.
+    #[arg(long, value_name = "CHARS", default_value_t = DEFAULT_MARKDOWN_LIMIT)]
+    max_chars: usize,
+    /// Exit 0 whatever the diff finds (invalid input and usage errors still fail).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Treat documents of other kinds as errors instead of skipping them.
+    #[arg(long)]
+    strict: bool,
+    /// Print only errors and warnings of the new side, no notes.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Raise a rule's findings to errors (repeatable, or comma-separated); `warnings` raises every warning.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    deny: Vec<String>,
+    /// The Rivven version of resources that name no `spec.version` (default: the newest known).
+    #[arg(long, value_name = "VERSION")]
+    rivven_version: Option<String>,
+    /// The cluster's DNS domain, used in every rendered service address.
+    #[arg(long, value_name = "DOMAIN", default_value = DEFAULT_CLUSTER_DOMAIN)]
+    cluster_domain: String,
+}
+
+/// The two sides' inputs and how findings name them.
+struct Sides {
+    old: (Vec<Input>, String),
+    new: (Vec<Input>, String),
+}
+
+fn sides(args: &DiffArgs) -> Result<Sides, String> {
+    let label = |p: &PathBuf| if p.as_os_str() == "-" { "standard input".to_owned() } else { p.display().to_string() };
+    if let Some(base) = &args.base {
+        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        if paths.iter().any(|p| p.as_os_str() == "-") {
+            return Err("with --base, the paths name files of the working tree; `-` cannot be read at a revision".into());
+        }
+        let old = crate::load::git::inputs_at(base, &paths).map_err(|e| e.0)?;
+        let shown = paths.iter().map(label).collect::<Vec<_>>().join(" ");
+        return Ok(Sides { old: (old, format!("{shown} at {base}")), new: (Input::from_args(&paths), format!("{shown} in the working tree")) });
+    }
+    let [old, new] = args.paths.as_slice() else {
+        return Err(format!("diff takes two paths, OLD and NEW (got {}), or `--base REV [PATH...]`", args.paths.len()));
+    };
+    if old.as_os_str() == "-" && new.as_os_str() == "-" {
+        return Err("standard input can be read for one side only".into());
+    }
+    Ok(Sides { old: (vec![Input::from_arg(old)], label(old)), new: (vec![Input::from_arg(new)], label(new)) })
+}
+
+/// Runs `diff`.
+pub fn run(args: &DiffArgs) -> u8 {
+    if let Err(why) = crate::validate::k8s::dns1123_subdomain(&args.cluster_domain) {
+        sayln!("rivven-render: --cluster-domain {}: {why}", args.cluster_domain);
+        return EXIT_USAGE;
+    }
+    let deny = match Deny::parse(&args.deny) {
+        Ok(d) => d,
+        Err(e) => {
+            sayln!("rivven-render: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(d) = args.rivven_version.as_deref().map(default_version_findings).unwrap_or_default().into_iter().find(|d| d.severity == Severity::Error) {
+        sayln!("rivven-render: {}", d.message);
+        return EXIT_USAGE;
+    }
+    let sides = match sides(args) {
+        Ok(s) => s,
+        Err(e) => {
+            sayln!("rivven-render: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let options = CompileOptions {
+        strict: args.strict,
+        render: RenderOptions { cluster_domain: args.cluster_domain.clone() },
+        default_version: args.rivven_version.clone(),
+        deny,
+        validate_only: false,
+    };
+    let old = compile(&sides.old.0, &options);
+    let new = compile(&sides.new.0, &options);
+    // The old side only matters when it cannot be compared: its errors, labelled as its own.
+    if old.diagnostics.has_errors() {
+        sayln!("rivven-render: the old side ({}) is invalid:", sides.old.1);
+        print(&old, true);
+    }
+    if new.diagnostics.has_errors() {
+        sayln!("rivven-render: the new side ({}) is invalid:", sides.new.1);
+    }
+    print(&new, args.quiet);
+    if let Some(code) = limit_exit(&old).or_else(|| limit_exit(&new)) {
+        return code;
+    }
+    for (side, c, what) in [("old", &old, &sides.old.1), ("new", &new, &sides.new.1)] {
+        if !c.renderable() {
+            sayln!("nothing compared: the {side} side ({what}) has {}", summary(&c.diagnostics));
+            return EXIT_INVALID;
+        }
+    }
+    let diff = crate::diff::diff(old.objects(), new.objects(), &old.diagnostics, &new.diagnostics);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = match args.format {
+        DiffFormat::Human => report::human(&diff, color),
+        DiffFormat::Markdown => report::markdown(&diff, args.max_chars),
+        DiffFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&report::json(&diff)).expect("the report serializes");
+            text.push('\n');
+            text
+        }
+    };
+    let text = diff.masked.scrub(text);
+    if let Err(code) = super::io::to_stdout(|out| out.write_all(text.as_bytes())) {
+        return code;
+    }
+    match () {
+        _ if args.exit_zero || diff.is_empty() => EXIT_OK,
+        _ if diff.is_disruptive() => EXIT_DISRUPTIVE,
+        _ => EXIT_CHANGES,
+    }
+}
+
+/// Prints a side's findings to standard error (only its errors when `errors_only`).
+fn print(compilation: &Compilation, errors_only: bool) {
+    let shown: Diagnostics;
+    let diagnostics = if errors_only {
+        let mut errors = Diagnostics::default();
+        errors.extend(compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned());
+        shown = errors;
+        &shown
+    } else {
+        &compilation.diagnostics
+    };
+    let report = Report::new(diagnostics, &compilation.sources, errors_only);
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = emit::emitter(emit::Format::Human, color).emit(&report, &mut std::io::stderr().lock());
+}
