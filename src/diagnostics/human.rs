@@ -134,7 +134,9 @@ impl Excerpt {
         let mut span = SourceSpan::from(0..0);
         for l in first..=last {
             let range = file.line_range(l);
-            let content = &file.text[range.clone()];
+            // A credential written in the file is never shown (same byte length: offsets hold).
+            let masked = crate::model::secrets::mask_line(&file.text[range.clone()]);
+            let content = masked.as_ref();
             if l == line {
                 // The finding may stand on the line break itself (a lone `\r`): keep it within the line.
                 let from = (start - range.start).min(content.len());

@@ -26,6 +26,74 @@ pub fn names_a_credential(key: &str) -> bool {
 }
 
 
+/// The key and the byte range of the value, when a line of YAML (`key: value`) or JSON
+/// (`"key": "value",`) holds a credential: its key names one, or its value looks like one.
+pub fn secret_in_line(line: &str) -> Option<(String, std::ops::Range<usize>)> {
+    let body = line.trim_end_matches(['\n', '\r']);
+    let start = body.len() - body.trim_start().len();
+    let rest = body[start..].strip_prefix("- ").unwrap_or(&body[start..]);
+    let offset = body.len() - rest.len();
+    let colon = rest.find(": ")?;
+    let key = rest[..colon].trim_matches(['"', '\'']);
+    let value_start = offset + colon + 2;
+    let value = without_comment(&body[value_start..]).trim_end().trim_end_matches(',').trim_end();
+    let value_range = value_start..value_start + value.len();
+    let raw = unquote(value);
+    if value.is_empty() || matches!(value.chars().next(), Some('|' | '>' | '{' | '[' | '&' | '*')) || raw.is_empty() {
+        return None;
+    }
+    ((names_a_credential(key) && !is_placeholder(raw)) || looks_like_credential(raw)).then(|| (key.to_owned(), value_range))
+}
+
+/// The value without a trailing ` # comment` (a quoted value ends at its closing quote).
+fn without_comment(value: &str) -> &str {
+    let v = value.trim_start();
+    let lead = value.len() - v.len();
+    match v.chars().next() {
+        Some(q @ ('"' | '\'')) => match v[1..].find(q) {
+            Some(end) => &value[..lead + end + 2],
+            None => value,
+        },
+        _ => match v.find(" #") {
+            Some(at) => &value[..lead + at],
+            None => value,
+        },
+    }
+}
+
+pub fn unquote(value: &str) -> &str {
+    let v = value.trim();
+    if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    }
+}
+
+/// `${NAME}`: a reference to the environment, not a secret.
+pub fn is_placeholder(value: &str) -> bool {
+    value.starts_with("${") && value.ends_with('}') && value[2..value.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-')
+}
+
+/// Values that are credentials whatever their key: PEM private keys, JWTs, AWS access keys, GitHub
+/// and Slack tokens.
+pub fn looks_like_credential(value: &str) -> bool {
+    let v = value.trim();
+    v.contains("PRIVATE KEY-----")
+        || (v.starts_with("eyJ") && v.matches('.').count() == 2 && v.len() > 30)
+        || ((v.starts_with("AKIA") || v.starts_with("ASIA")) && v.len() == 20 && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        || (["ghp_", "gho_", "ghs_", "github_pat_", "xoxb-", "xoxp-"].iter().any(|p| v.starts_with(p)) && v.len() > 20)
+}
+
+/// The line with the value of a credential replaced by as many `*` as it has bytes (so byte
+/// offsets into the line stay valid): for source snippets in findings.
+pub fn mask_line(line: &str) -> std::borrow::Cow<'_, str> {
+    match secret_in_line(line) {
+        Some((_, range)) => std::borrow::Cow::Owned(format!("{}{}{}", &line[..range.start], "*".repeat(range.len()), &line[range.end..])),
+        None => std::borrow::Cow::Borrowed(line),
+    }
+}
+
 /// The Secrets a RivvenConnect's connectors read their credentials from (`configSecretRef`).
 pub fn secret_refs(connect: &RivvenConnect) -> BTreeSet<String> {
     let sources = connect.spec.sources.iter().map(|s| &s.config_secret_ref);
