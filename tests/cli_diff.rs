@@ -261,3 +261,18 @@ fn base_compares_a_revision_with_the_working_tree_without_touching_either() {
     let (code, _, stderr) = run_in(&repo, &["diff", "--base", "--output=/tmp/x", "deploy"], None);
     assert_eq!(code, 2, "an option is never passed to git as a revision: {stderr}");
 }
+
+#[test]
+fn the_example_workflow_runs_the_diff_as_documented() {
+    let text = std::fs::read_to_string(root().join("examples/ci/rivven-diff.yml.example")).unwrap();
+    let workflow: serde_json::Value = serde_yaml_ng::from_str(&text).expect("the workflow is YAML");
+    let steps = workflow["jobs"]["diff"]["steps"].as_array().expect("a diff job with steps");
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let diff = runs.iter().find(|r| r.contains("rivven-render diff")).expect("a step runs the diff");
+    assert!(diff.contains("--base") && diff.contains("--format markdown"), "{diff}");
+    assert!(steps.iter().any(|s| s["with"]["fetch-depth"] == 0), "the base branch is fetched");
+    assert!(runs.iter().any(|r| r.contains("gh pr comment")), "the markdown is posted");
+    // The flags it uses exist.
+    let (code, _, stderr) = run(&["diff", "--base", "HEAD", "--format", "markdown", "--help"]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -143,7 +143,7 @@ pub fn run(args: &DiffArgs) -> u8 {
             return EXIT_INVALID;
         }
     }
-    let diff = crate::diff::diff(old.objects(), new.objects(), &old.diagnostics, &new.diagnostics);
+    let diff = crate::diff::diff_each(objects_of(&old), objects_of(&new), &old.diagnostics, &new.diagnostics);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         DiffFormat::Human => report::human(&diff, color),
@@ -162,6 +162,16 @@ pub fn run(args: &DiffArgs) -> u8 {
         _ if args.exit_zero || diff.is_empty() => EXIT_OK,
         _ if diff.is_disruptive() => EXIT_DISRUPTIVE,
         _ => EXIT_CHANGES,
+    }
+}
+
+/// A side's objects, rendered one resource at a time.
+fn objects_of(compilation: &Compilation) -> impl FnOnce(&mut dyn FnMut(crate::render::RenderedObject)) + '_ {
+    move |each| {
+        let _ = compilation.render_each(&mut |o| {
+            each(o);
+            Ok::<(), std::convert::Infallible>(())
+        });
     }
 }
 

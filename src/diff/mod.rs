@@ -72,7 +72,7 @@ pub struct Diff {
     pub objects: Vec<ObjectDiff>,
     /// Objects identical on both sides.
     pub unchanged: usize,
-    /// What the changes do, worst first within each resource.
+    /// What the changes do, in the order of the objects.
     pub consequences: Vec<Consequence>,
     /// The values masked (for the last check of the printed output).
     pub masked: Masked,
@@ -125,26 +125,57 @@ fn release_of(object: Option<&Value>) -> &'static crate::rivven::Release {
     version.map_or(crate::rivven::NEWEST, crate::rivven::release)
 }
 
-/// Compares two sides. `before_findings` and `after_findings` are the sides' diagnostics: a
-/// warning about the Rivven release that only the new side has is a consequence of the change.
+/// Compares two sides held in memory (see [`diff_each`]).
 pub fn diff(before: Vec<RenderedObject>, after: Vec<RenderedObject>, before_findings: &Diagnostics, after_findings: &Diagnostics) -> Diff {
-    let mut sides: BTreeMap<ObjectRef, (Option<Value>, Option<Value>)> = BTreeMap::new();
-    for o in before {
-        let key = o.object_ref();
-        sides.entry(key).or_default().0 = Some(o.value);
-    }
-    for o in after {
-        let key = o.object_ref();
-        sides.entry(key).or_default().1 = Some(o.value);
-    }
+    diff_each(|each| before.into_iter().for_each(each), |each| after.into_iter().for_each(each), before_findings, after_findings)
+}
+
+/// Compares two sides, each rendered object by object: the old side is kept as compact JSON text
+/// (a fraction of the memory of the trees), each new object is compared as it comes and dropped when
+/// unchanged. `before_findings` and `after_findings` are the sides' diagnostics: a warning about the
+/// Rivven release that only the new side has is a consequence of the change.
+pub fn diff_each(before: impl FnOnce(&mut dyn FnMut(RenderedObject)), after: impl FnOnce(&mut dyn FnMut(RenderedObject)), before_findings: &Diagnostics, after_findings: &Diagnostics) -> Diff {
+    let mut old: BTreeMap<ObjectRef, String> = BTreeMap::new();
+    before(&mut |o| {
+        let text = serde_json::to_string(&o.value).expect("JSON values serialize");
+        old.insert(o.object_ref(), text);
+    });
     let mut out = Diff::default();
-    for (object, (old, new)) in sides {
-        if old == new {
-            out.unchanged += 1;
-            continue;
+    let mut changed: Vec<(ObjectRef, Option<Value>, Option<Value>)> = Vec::new();
+    after(&mut |o| {
+        let key = o.object_ref();
+        match old.remove(&key) {
+            Some(text) if text == serde_json::to_string(&o.value).expect("JSON values serialize") => out.unchanged += 1,
+            Some(text) => changed.push((key, Some(serde_json::from_str(&text).expect("written above")), Some(o.value))),
+            None => changed.push((key, None, Some(o.value))),
         }
+    });
+    changed.extend(old.into_iter().map(|(key, text)| (key, Some(serde_json::from_str(&text).expect("written above")), None)));
+    for (object, old, new) in changed {
+        out.add(object, old, new);
+    }
+    out.consequences.extend(release_limits(before_findings, after_findings));
+    // By resource, then in apply order, as `render` writes them.
+    let key = |o: &ObjectDiff| (o.resource.clone(), crate::render::kind_rank(&o.object.kind), o.object.clone());
+    out.objects.sort_by_key(key);
+    // Consequences in the same order, each object's in the order of the rules; a release warning
+    // (about the Rivven resource itself) after its resource's objects.
+    let resources: BTreeMap<&ObjectRef, &str> = out.objects.iter().map(|o| (&o.object, o.resource.as_str())).collect();
+    let key = |c: &Consequence| {
+        let resource = resources.get(&c.object).map_or_else(|| consequence::object_label(&c.object), |r| (*r).to_owned());
+        (resource, crate::render::kind_rank(&c.object.kind), c.object.clone())
+    };
+    let mut consequences = std::mem::take(&mut out.consequences);
+    consequences.sort_by_cached_key(key);
+    out.consequences = consequences;
+    out
+}
+
+impl Diff {
+    /// Analyses one object that differs between the sides.
+    fn add(&mut self, object: ObjectRef, old: Option<Value>, new: Option<Value>) {
         let resource = resource_of(new.as_ref().or(old.as_ref()).expect("one side has the object"));
-        let (old, new) = secrets::mask_pair(&object.kind, old.as_ref(), new.as_ref(), &mut out.masked);
+        let (old, new) = secrets::mask_pair(&object.kind, old.as_ref(), new.as_ref(), &mut self.masked);
         let changes = match (&old, &new) {
             (Some(a), Some(b)) => fields::changes(a, b, &parse_embedded),
             _ => Vec::new(),
@@ -158,14 +189,9 @@ pub fn diff(before: Vec<RenderedObject>, after: Vec<RenderedObject>, before_find
             _ if found.iter().any(|c| c.reason == Reason::RequiresReplace) => Action::Replace,
             _ => Action::Change,
         };
-        out.consequences.extend(found);
-        out.objects.push(ObjectDiff { object, resource, action, changes, before: old, after: new });
+        self.consequences.extend(found);
+        self.objects.push(ObjectDiff { object, resource, action, changes, before: old, after: new });
     }
-    out.consequences.extend(release_limits(before_findings, after_findings));
-    // By resource, then in apply order, as `render` writes them.
-    let key = |o: &ObjectDiff| (o.resource.clone(), crate::render::kind_rank(&o.object.kind), o.object.clone());
-    out.objects.sort_by_key(key);
-    out
 }
 
 /// Rules whose warning means the new pods cannot run at all.

@@ -144,7 +144,8 @@ mod tests {
     fn topic_rules() {
         use Impact::*;
         use Reason::*;
-        let rows: Vec<(&str, Vec<PlannedTopic>, Vec<PlannedTopic>, Vec<(Reason, Impact)>)> = vec![
+        type Row = (&'static str, Vec<PlannedTopic>, Vec<PlannedTopic>, Vec<(Reason, Impact)>);
+        let rows: Vec<Row> = vec![
             ("added", vec![], vec![topic("a", 3, None, false)], vec![(TopicAdded, Info)]),
             ("grown", vec![topic("a", 3, None, false)], vec![topic("a", 6, None, false)], vec![(TopicPartitionsGrown, Info)]),
             ("shrunk", vec![topic("a", 6, None, false)], vec![topic("a", 3, None, false)], vec![(TopicPartitionsRefused, Disruptive)]),
