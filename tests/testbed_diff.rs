@@ -62,31 +62,37 @@ fn zero_pods_quota(tb: &Testbed, ns: &str) {
 }
 
 /// Per workload: the revision of its pod template as the controller computed it
-/// (StatefulSet `status.updateRevision`; Deployment: the template hash of its newest ReplicaSet).
+/// (StatefulSet `status.updateRevision`; Deployment: the template hash of its newest ReplicaSet),
+/// once every controller has observed the latest generation. One kubectl call per poll.
 fn revisions(tb: &Testbed, ns: &str, objects: &[Value]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for o in objects.iter().filter(|o| o["kind"] == "StatefulSet" || o["kind"] == "Deployment") {
-        let kind = o["kind"].as_str().unwrap().to_lowercase();
-        let revision = wait_until(Duration::from_secs(60), &format!("{} observed by its controller", label(o)), || {
-            let live = tb.get(&["-n", ns, &kind, name(o)])?;
-            let observed = live["status"]["observedGeneration"].as_i64() == live["metadata"]["generation"].as_i64();
-            if !observed {
+    let wanted: BTreeSet<String> = objects.iter().filter(|o| o["kind"] == "StatefulSet" || o["kind"] == "Deployment").map(label).collect();
+    if wanted.is_empty() {
+        return BTreeMap::new();
+    }
+    wait_until(Duration::from_secs(90), &format!("{wanted:?} observed by their controllers"), || {
+        let all = tb.get(&["-n", ns, "statefulsets,deployments,replicasets"])?;
+        let items = all["items"].as_array()?;
+        let mut out = BTreeMap::new();
+        for live in items.iter().filter(|o| wanted.contains(&label(o))) {
+            if live["status"]["observedGeneration"].as_i64() != live["metadata"]["generation"].as_i64() {
                 return None;
             }
-            if kind == "statefulset" {
-                return live["status"]["updateRevision"].as_str().map(str::to_owned);
-            }
-            let revision = live["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()?.to_owned();
-            let sets = tb.get(&["-n", ns, "replicasets"])?;
-            sets["items"].as_array()?.iter().find_map(|rs| {
-                let owned = rs["metadata"]["ownerReferences"].as_array().is_some_and(|refs| refs.iter().any(|r| r["name"] == name(o) && r["kind"] == "Deployment"));
-                let current = rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str() == Some(revision.as_str());
-                (owned && current).then(|| rs["metadata"]["labels"]["pod-template-hash"].as_str().map(str::to_owned)).flatten()
-            })
-        });
-        out.insert(label(o), revision);
-    }
-    out
+            let revision = if live["kind"] == "StatefulSet" {
+                live["status"]["updateRevision"].as_str()?.to_owned()
+            } else {
+                // The ReplicaSet whose template is the Deployment's (ignoring the hash label), as
+                // the controller itself finds its new ReplicaSet; none yet: not settled.
+                items.iter().find_map(|rs| {
+                    let owned = rs["kind"] == "ReplicaSet" && rs["metadata"]["ownerReferences"].as_array().is_some_and(|refs| refs.iter().any(|r| r["name"] == live["metadata"]["name"] && r["kind"] == "Deployment"));
+                    let mut template = rs["spec"]["template"].clone();
+                    let hash = template["metadata"]["labels"].as_object_mut()?.remove("pod-template-hash")?;
+                    (owned && template == live["spec"]["template"]).then(|| hash.as_str().map(str::to_owned)).flatten()
+                })?
+            };
+            out.insert(label(live), revision);
+        }
+        (out.len() == wanted.len()).then_some(out)
+    })
 }
 
 /// The objects the API server rejects (with its answers): one dry-run of the whole set, and one per
@@ -101,44 +107,57 @@ fn rejected(tb: &Testbed, objects: &[Value]) -> BTreeMap<String, String> {
 #[test]
 fn the_api_server_and_the_controllers_agree_with_the_analysis_on_every_pair() {
     let tb = Testbed::connect();
-    let mut checked = 0;
-    for pair in pairs() {
-        let ns = tb.namespace(&format!("diff-{}", &pair[..2]), &[]);
-        zero_pods_quota(&tb, &ns.name);
-        let base = format!("tests/diff/pairs/{pair}");
-        let before = render(&[&format!("{base}/before")], &ns.name);
-        let after = render(&[&format!("{base}/after")], &ns.name);
-        apply(&tb, &before, &format!("{pair}: the before-state"));
-        let revisions_before = revisions(&tb, &ns.name, &before);
-
-        let report = analysis(&pair);
-        let objects = report["objects"].as_array().unwrap();
-        let replaced: BTreeSet<String> = objects.iter().filter(|o| o["action"] == "replace").map(label_of_ref).collect();
-        let restart: BTreeSet<String> = report["consequences"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["reason"] == "rolling-restart" || c["reason"] == "full-stop")
-            .map(|c| label_of_ref(&c["object"]))
-            .collect();
-
-        let refused = rejected(&tb, &after);
-        let refused_names: BTreeSet<String> = refused.keys().cloned().collect();
-        assert_eq!(refused_names, replaced, "{pair}: the API server rejects exactly what the analysis calls `requires replace`; its answers: {refused:#?}");
-        for (object, answer) in &refused {
-            assert!(answer.contains("Forbidden") || answer.contains("immutable") || answer.contains("Invalid"), "{pair}: {object} was rejected for another reason: {answer}");
+    let pairs = pairs();
+    assert!(pairs.len() >= 15, "every pair is checked ({})", pairs.len());
+    // Three pairs at a time (each in its own namespace): the time is spent waiting on the API server.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(pair) = pairs.get(i) else { break };
+                check_pair(&tb, pair);
+            });
         }
+    });
+}
 
-        let accepted: Vec<Value> = after.iter().filter(|o| !refused.contains_key(&label(o))).cloned().collect();
-        apply(&tb, &accepted, &format!("{pair}: the accepted part of the after-state"));
-        let revisions_after = revisions(&tb, &ns.name, &accepted);
-        let rolled: BTreeSet<String> = revisions_after.iter().filter(|(k, v)| revisions_before.get(*k).is_some_and(|b| b != *v)).map(|(k, _)| k.clone()).collect();
-        // A replaced workload keeps its old spec on the server; its restart is then the analysis's alone.
-        let expected_rolled: BTreeSet<String> = restart.difference(&replaced).cloned().collect();
-        assert_eq!(rolled, expected_rolled, "{pair}: the controllers roll pods exactly where the analysis says a restart happens");
-        checked += 1;
+/// One pair: the before-state applied, the after-state dry-run and applied, rejections and rollouts
+/// compared with the analysis.
+fn check_pair(tb: &Testbed, pair: &str) {
+    let ns = tb.namespace(&format!("diff-{}", &pair[..2]), &[]);
+    zero_pods_quota(tb, &ns.name);
+    let base = format!("tests/diff/pairs/{pair}");
+    let before = render(&[&format!("{base}/before")], &ns.name);
+    let after = render(&[&format!("{base}/after")], &ns.name);
+    apply(tb, &before, &format!("{pair}: the before-state"));
+    let revisions_before = revisions(tb, &ns.name, &before);
+
+    let report = analysis(pair);
+    let objects = report["objects"].as_array().unwrap();
+    let replaced: BTreeSet<String> = objects.iter().filter(|o| o["action"] == "replace").map(label_of_ref).collect();
+    let restart: BTreeSet<String> = report["consequences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["reason"] == "rolling-restart" || c["reason"] == "full-stop")
+        .map(|c| label_of_ref(&c["object"]))
+        .collect();
+
+    let refused = rejected(tb, &after);
+    let refused_names: BTreeSet<String> = refused.keys().cloned().collect();
+    assert_eq!(refused_names, replaced, "{pair}: the API server rejects exactly what the analysis calls `requires replace`; its answers: {refused:#?}");
+    for (object, answer) in &refused {
+        assert!(answer.contains("Forbidden") || answer.contains("immutable") || answer.contains("Invalid"), "{pair}: {object} was rejected for another reason: {answer}");
     }
-    assert!(checked >= 15, "every pair was checked ({checked})");
+
+    let accepted: Vec<Value> = after.iter().filter(|o| !refused.contains_key(&label(o))).cloned().collect();
+    apply(tb, &accepted, &format!("{pair}: the accepted part of the after-state"));
+    let revisions_after = revisions(tb, &ns.name, &accepted);
+    let rolled: BTreeSet<String> = revisions_after.iter().filter(|(k, v)| revisions_before.get(*k).is_some_and(|b| b != *v)).map(|(k, _)| k.clone()).collect();
+    // A replaced workload keeps its old spec on the server; its restart is then the analysis's alone.
+    let expected_rolled: BTreeSet<String> = restart.difference(&replaced).cloned().collect();
+    assert_eq!(rolled, expected_rolled, "{pair}: the controllers roll pods exactly where the analysis says a restart happens");
 }
 
 /// A rendered object from a pair, placed in `ns`.
