@@ -30,6 +30,22 @@ pub fn plan_line(diff: &Diff) -> String {
     )
 }
 
+/// Whether any pod restarts, said once for the whole change: `N workloads restart pods` or
+/// `no pod restarts: no pod template changes` (`None` when nothing changes).
+pub fn restarts_line(diff: &Diff) -> Option<String> {
+    use super::Reason;
+    if diff.is_empty() {
+        return None;
+    }
+    let restarting: std::collections::BTreeSet<&crate::render::ObjectRef> =
+        diff.consequences.iter().filter(|c| matches!(c.reason, Reason::RollingRestart | Reason::FullStop)).map(|c| &c.object).collect();
+    Some(match restarting.len() {
+        0 => "no pod restarts: no pod template changes".to_owned(),
+        1 => "pods restart in 1 workload".to_owned(),
+        n => format!("pods restart in {n} workloads"),
+    })
+}
+
 /// The last words of a report.
 pub fn verdict(diff: &Diff) -> &'static str {
     if diff.is_empty() {
@@ -165,6 +181,9 @@ pub fn human(diff: &Diff, color: bool) -> String {
             }
         }
     }
+    if let Some(line) = restarts_line(diff) {
+        let _ = writeln!(out, "\n{line}");
+    }
     let _ = writeln!(out, "\n{}", paint.wrap("1", "Changes:"));
     for o in &diff.objects {
         let _ = writeln!(out, "\n{} {} ({})", o.action.mark(), paint.wrap("1", &object_label(&o.object)), o.resource);
@@ -208,7 +227,8 @@ fn emoji(impact: Impact) -> &'static str {
 pub fn markdown(diff: &Diff, limit: usize) -> String {
     let mut pieces: Vec<(String, &'static str)> = Vec::new();
     let head = if diff.is_disruptive() { "🛑 disruptive changes" } else if diff.is_empty() { "no changes" } else { "changes, none disruptive" };
-    pieces.push((format!("### rivven-render diff: {head}\n\n**{}**\n\n", plan_line(diff)), "the plan"));
+    let restarts = restarts_line(diff).map(|l| format!("{l}.\n\n")).unwrap_or_default();
+    pieces.push((format!("### rivven-render diff: {head}\n\n**{}**\n\n{restarts}", plan_line(diff)), "the plan"));
     if !diff.objects.is_empty() {
         pieces.push(("| Resource | Object | Action |\n|---|---|---|\n".to_owned(), "the plan table"));
         for o in &diff.objects {
@@ -293,6 +313,7 @@ pub fn json(diff: &Diff) -> Value {
             "unchanged": diff.unchanged,
             "changed": !diff.is_empty(),
             "disruptive": diff.is_disruptive(),
+            "restarts": diff.consequences.iter().filter(|c| matches!(c.reason, super::Reason::RollingRestart | super::Reason::FullStop)).map(|c| &c.object).collect::<std::collections::BTreeSet<_>>().len(),
             "consequences": { "disruptive": count(Impact::Disruptive), "restart": count(Impact::Restart), "info": count(Impact::Info) },
         },
         "objects": objects,
