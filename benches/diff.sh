@@ -12,7 +12,11 @@
 #   A: rivven-render diff --format json --exit-zero OLD NEW > /dev/null
 #   B: rivven-render render -q -o - OLD > /dev/null; rivven-render render -q -o - NEW > /dev/null
 #      (two processes: B's peak is the larger of the two)
-# and the ratio A/B of the medians. Target (issue 10): A at most 1.5x B, and under 1 s.
+#   C: dyff between OLD.yaml NEW.yaml (the peer: it compares the two rendered streams, written once
+#      beforehand, without rendering and without any disruption analysis)
+# and the ratios A/B and A/C of the medians. Target (issue 10): A at most 1.5x B, and under 1 s.
+# dyff: DYFF_VERSION in testbed/versions.env, installed with `go install` from the Go module proxy
+# into $cache/tools/dyff-$DYFF_VERSION/bin when missing (a warm run touches no network).
 #
 # Env: RIVVEN_RENDER_BIN (default target/release/rivven-render; build it first), RIVVEN_RENDER_CACHE
 # (default ~/.cache/rivven-render; the trees go to $cache/bench/diff), DIFF_BENCH_RUNS (default 5).
@@ -26,6 +30,16 @@ runs=${DIFF_BENCH_RUNS:-5}
 rr=${RIVVEN_RENDER_BIN:-$repo/target/release/rivven-render}
 [ -x "$rr" ] || { echo "diff-bench: $rr not found: cargo build --release first" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "diff-bench: GNU time (/usr/bin/time) is needed" >&2; exit 2; }
+# shellcheck source=../testbed/versions.env
+source "$repo/testbed/versions.env"
+dyff_bin="$cache/tools/dyff-$DYFF_VERSION/bin"
+if [ ! -x "$dyff_bin/dyff" ]; then
+  echo "diff-bench: installing dyff $DYFF_VERSION" >&2
+  mkdir -p "$cache/tools"
+  (cd "$cache/tools" && GOBIN="$dyff_bin" GOMODCACHE="$cache/go/mod" GOCACHE="$cache/go/build" GOTOOLCHAIN=local \
+    GOFLAGS='' go install -trimpath -ldflags='-s -w' "github.com/homeport/dyff/cmd/dyff@$DYFF_VERSION") \
+    || { echo "diff-bench: cannot install dyff" >&2; exit 2; }
+fi
 
 stamp=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 if [ "$(cat "$gen/.stamp" 2>/dev/null)" != "$stamp" ]; then
@@ -63,6 +77,9 @@ set -e
 summary=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["change"], "changed,", s["unchanged"], "unchanged objects")' "$gen/report.json")
 echo "diff-bench: the diff finds $summary"
 
+"$rr" render -q -o - "$gen/old" > "$gen/old.yaml" 2>/dev/null
+"$rr" render -q -o - "$gen/new" > "$gen/new.yaml" 2>/dev/null
+
 measure() { # prints "seconds kib"
   /usr/bin/time -f '%e %M' -o "$gen/time" "$@" >/dev/null 2>&1 || true
   cat "$gen/time"
@@ -73,14 +90,18 @@ render_both() {
   awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.2f %d\n", x[1] + y[1], (x[2] > y[2] ? x[2] : y[2]) }'
 }
 measure "$rr" diff --format json --exit-zero "$gen/old" "$gen/new" >/dev/null; render_both >/dev/null
-: > "$gen/a"; : > "$gen/b"
+: > "$gen/a"; : > "$gen/b"; : > "$gen/c"
+measure "$dyff_bin/dyff" between --omit-header "$gen/old.yaml" "$gen/new.yaml" >/dev/null
 for _ in $(seq "$runs"); do
   measure "$rr" diff --format json --exit-zero "$gen/old" "$gen/new" >> "$gen/a"
   render_both >> "$gen/b"
+  measure "$dyff_bin/dyff" between --omit-header "$gen/old.yaml" "$gen/new.yaml" >> "$gen/c"
 done
 median() { sort -n -k"$2" "$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
-ta=$(median "$gen/a" 1); ma=$(median "$gen/a" 2); tb=$(median "$gen/b" 1); mb=$(median "$gen/b" 2)
+ta=$(median "$gen/a" 1); ma=$(median "$gen/a" 2); tb=$(median "$gen/b" 1); mb=$(median "$gen/b" 2); tc=$(median "$gen/c" 1); mc=$(median "$gen/c" 2)
 printf '%-34s %8s %12s\n' "case (median of $runs)" "wall s" "peak RSS MiB"
 printf '%-34s %8s %12.1f\n' "diff OLD NEW (json)" "$ta" "$(echo "$ma / 1024" | bc -l)"
 printf '%-34s %8s %12.1f\n' "render OLD + render NEW" "$tb" "$(echo "$mb / 1024" | bc -l)"
+printf '%-34s %8s %12.1f\n' "dyff between OLD.yaml NEW.yaml" "$tc" "$(echo "$mc / 1024" | bc -l)"
 printf '%-34s %8.2f %12.2f\n' "ratio diff / renders" "$(echo "$ta / $tb" | bc -l)" "$(echo "$ma / $mb" | bc -l)"
+printf '%-34s %8.2f %12.2f\n' "ratio diff / dyff" "$(echo "$ta / $tc" | bc -l)" "$(echo "$ma / $mc" | bc -l)"
