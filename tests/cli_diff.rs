@@ -245,7 +245,7 @@ fn base_compares_a_revision_with_the_working_tree_without_touching_either() {
     assert_eq!(git(&repo, &["status", "--porcelain"]), status, "nothing checked out or written");
     // Unchanged working tree: no changes.
     let (code, stdout, _) = run_in(&repo, &["diff", "--base", "HEAD", "README.md"], None);
-    assert_eq!(code, 1, "a path without Rivven resources is invalid input: {stdout}");
+    assert_eq!(code, 1, "no Rivven resource on either side is invalid input: {stdout}");
     git(&repo, &["checkout", "-q", "--", "deploy"]);
     let (code, stdout, _) = run_in(&repo, &["diff", "--base", "HEAD", "deploy"], None);
     assert_eq!(code, 0, "{stdout}");
@@ -253,11 +253,19 @@ fn base_compares_a_revision_with_the_working_tree_without_touching_either() {
     let (code, _, stderr) = run_in(&repo, &["diff", "--base", "no-such-branch", "deploy"], None);
     assert_eq!(code, 2);
     assert!(stderr.contains("no-such-branch"), "{stderr}");
+    // A directory added since the revision: the old side is empty there, and everything is added.
     std::fs::create_dir_all(repo.join("new")).unwrap();
-    std::fs::write(repo.join("new/c.yaml"), "x: 1\n").unwrap();
-    let (code, _, stderr) = run_in(&repo, &["diff", "--base", "HEAD", "new"], None);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("does not exist at HEAD"), "{stderr}");
+    std::fs::write(repo.join("new/c.yaml"), std::fs::read_to_string(pair.join("before/cluster.yaml")).unwrap()).unwrap();
+    let (code, stdout, stderr) = run_in(&repo, &["diff", "--base", "HEAD", "new"], None);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("new holds no *.yaml file at HEAD"), "{stderr}");
+    assert!(stdout.contains("+ StatefulSet/rivven-demo") && stdout.contains("0 to remove"), "{stdout}");
+    // The resources removed: the new side is empty, everything is removed.
+    let empty = tempdir("emptied");
+    std::fs::write(empty.join("other.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n").unwrap();
+    let (code, stdout, stderr) = run(&["diff", &side(&pair, "before"), empty.to_str().unwrap()]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stdout.contains("to remove") && stdout.contains("workload-removed"), "{stdout}");
     let (code, _, stderr) = run_in(&repo, &["diff", "--base", "--output=/tmp/x", "deploy"], None);
     assert_eq!(code, 2, "an option is never passed to git as a revision: {stderr}");
 }

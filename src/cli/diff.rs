@@ -80,6 +80,9 @@ fn sides(args: &DiffArgs) -> Result<Sides, String> {
             return Err("with --base, the paths name files of the working tree; `-` cannot be read at a revision".into());
         }
         let old = crate::load::git::inputs_at(base, &paths).map_err(|e| e.0)?;
+        for missing in crate::load::git::missing_at(&old, &paths) {
+            sayln!("note: {} holds no *.yaml file at {base}: the old side has nothing there", missing.display());
+        }
         let shown = paths.iter().map(label).collect::<Vec<_>>().join(" ");
         return Ok(Sides { old: (old, format!("{shown} at {base}")), new: (Input::from_args(&paths), format!("{shown} in the working tree")) });
     }
@@ -123,8 +126,8 @@ pub fn run(args: &DiffArgs) -> u8 {
         deny,
         validate_only: false,
     };
-    let old = compile(&sides.old.0, &options);
-    let new = compile(&sides.new.0, &options);
+    let old = side_compiled(&sides.old.0, &options);
+    let new = side_compiled(&sides.new.0, &options);
     // The old side only matters when it cannot be compared: its errors, labelled as its own.
     if old.diagnostics.has_errors() {
         sayln!("rivven-render: the old side ({}) is invalid:", sides.old.1);
@@ -136,6 +139,10 @@ pub fn run(args: &DiffArgs) -> u8 {
     print(&new, args.quiet);
     if let Some(code) = limit_exit(&old).or_else(|| limit_exit(&new)) {
         return code;
+    }
+    if old.documents == 0 && new.documents == 0 && !old.diagnostics.has_errors() && !new.diagnostics.has_errors() {
+        sayln!("rivven-render: no Rivven resource found on either side ({} and {})", sides.old.1, sides.new.1);
+        return EXIT_INVALID;
     }
     for (side, c, what) in [("old", &old, &sides.old.1), ("new", &new, &sides.new.1)] {
         if !c.renderable() {
@@ -163,6 +170,18 @@ pub fn run(args: &DiffArgs) -> u8 {
         _ if diff.is_disruptive() => EXIT_DISRUPTIVE,
         _ => EXIT_CHANGES,
     }
+}
+
+/// Compiles one side. A side without any Rivven resource is no error here (a pull request may add
+/// the first resources or remove the last ones): it renders nothing.
+fn side_compiled(inputs: &[Input], options: &CompileOptions) -> Compilation {
+    let mut compilation = compile(inputs, options);
+    if compilation.documents == 0 {
+        let mut kept = Diagnostics::default();
+        kept.extend(compilation.diagnostics.iter().filter(|d| d.rule != crate::compile::NO_RESOURCES_RULE).cloned());
+        compilation.diagnostics = kept;
+    }
+    compilation
 }
 
 /// A side's objects, rendered one resource at a time.

@@ -10,6 +10,9 @@ use crate::validate::{Validated, Validator};
 
 pub use crate::load::Input;
 
+/// The rule of an input without any Rivven resource.
+pub const NO_RESOURCES_RULE: &str = "load/no-resources";
+
 /// Documents parsed ahead of the checks.
 const PARSED_AHEAD: usize = 16;
 
@@ -136,7 +139,7 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
     let validated = validator.finish(&mut diagnostics);
     if documents == 0 && !diagnostics.has_errors() {
         // Succeeding on nothing would let a GitOps tool prune everything it manages.
-        diagnostics.push(Diagnostic::error("load/no-resources", "no Rivven resource found in the input"));
+        diagnostics.push(Diagnostic::error(NO_RESOURCES_RULE, "no Rivven resource found in the input"));
     }
     options.deny.apply(&mut diagnostics);
     Compilation { sources, documents, validated, diagnostics, options: options.clone() }

@@ -7,7 +7,23 @@ use std::process::{Command, Stdio};
 
 use super::{Input, InputError};
 
-/// The inputs of `paths` (relative to the current directory) at `revision`, named `PATH@REVISION`.
+/// The paths that hold no file at `revision` (a directory added since, a typo).
+pub fn missing_at(inputs: &[Input], paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|p| clean(p) != Path::new(""))
+        .filter(|p| {
+            !inputs.iter().any(|i| match i {
+                Input::Text { name, .. } => name.rsplit_once('@').is_some_and(|(path, _)| same_path(p, path) || Path::new(path).starts_with(clean(p))),
+                _ => false,
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// The inputs of `paths` (relative to the current directory) at `revision`, named `PATH@REVISION`
+/// (none for a path that does not exist there: see [`missing_at`]).
 pub fn inputs_at(revision: &str, paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     if revision.starts_with('-') || revision.is_empty() {
         return Err(InputError(format!("`{revision}` is not a git revision")));
@@ -31,12 +47,6 @@ pub fn inputs_at(revision: &str, paths: &[PathBuf]) -> Result<Vec<Input>, InputE
         let explicit = paths.iter().any(|p| same_path(p, path));
         if explicit || is_yaml(path) {
             blobs.push((path.to_owned(), id.to_owned()));
-        }
-    }
-    for p in paths {
-        let listed = blobs.iter().any(|(path, _)| same_path(p, path) || Path::new(path).starts_with(clean(p)));
-        if !listed && clean(p) != Path::new("") {
-            return Err(InputError(format!("{} does not exist at {revision} (or holds no *.yaml file)", p.display())));
         }
     }
     blobs.sort();
