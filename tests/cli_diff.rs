@@ -284,3 +284,19 @@ fn the_example_workflow_runs_the_diff_as_documented() {
     let (code, _, stderr) = run(&["diff", "--base", "HEAD", "--format", "markdown", "--help"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// The masks alone hide the fixture's secrets: the last guard (`Masked::scrub`) replaces nothing.
+#[test]
+fn the_masks_alone_hide_the_fixture_secrets() {
+    use rivven_render::compile::{compile, CompileOptions, Input};
+    use rivven_render::diff::report;
+    let pair = root().join("tests/diff/pairs/14-secrets");
+    let side = |s: &str| compile(&[Input::Path(pair.join(s))], &CompileOptions::default());
+    let (old, new) = (side("before"), side("after"));
+    assert!(old.renderable() && new.renderable());
+    let d = rivven_render::diff::diff(old.objects(), new.objects(), &old.diagnostics, &new.diagnostics);
+    let all = format!("{}{}{}", report::human(&d, false), report::markdown(&d, 60_000), report::json(&d));
+    assert_eq!(d.masked.scrubbed(), 0, "the markdown needed the last guard");
+    assert!(!all.contains("tok-"), "a fixture secret passed the masks: {all}");
+    assert!(d.masked.values.iter().any(|v| v.contains("-block")) && d.masked.values.iter().any(|v| v.contains("-list")), "the block scalar and the list were masked");
+}

@@ -44,8 +44,8 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     format: DiffFormat,
     /// Longest markdown body; what does not fit is cut whole and named in a note.
-    #[arg(long, value_name = "CHARS", default_value_t = DEFAULT_MARKDOWN_LIMIT)]
-    max_chars: usize,
+    #[arg(long, value_name = "CHARS", default_value_t = DEFAULT_MARKDOWN_LIMIT as u64, value_parser = clap::value_parser!(u64).range(1_000..))]
+    max_chars: u64,
     /// Exit 0 whatever the diff finds (invalid input and usage errors still fail).
     #[arg(long)]
     exit_zero: bool,
@@ -154,7 +154,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         DiffFormat::Human => report::human(&diff, color),
-        DiffFormat::Markdown => report::markdown(&diff, args.max_chars),
+        DiffFormat::Markdown => report::markdown(&diff, usize::try_from(args.max_chars).unwrap_or(usize::MAX)),
         DiffFormat::Json => {
             let mut text = serde_json::to_string_pretty(&report::json(&diff)).expect("the report serializes");
             text.push('\n');
@@ -162,6 +162,9 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     };
     let text = diff.masked.scrub(text);
+    if diff.masked.scrubbed() > 0 {
+        sayln!("note: a masked value was also written where the masks do not look; it was replaced there too");
+    }
     if let Err(code) = super::io::to_stdout(|out| out.write_all(text.as_bytes())) {
         return code;
     }

@@ -122,7 +122,8 @@ struct Excerpt {
 }
 
 impl Excerpt {
-    fn new(file: &SourceFile, bytes: &std::ops::Range<usize>) -> Self {
+    /// `secret`: the finding is about a credential's value, whose bytes are never shown.
+    fn new(file: &SourceFile, bytes: &std::ops::Range<usize>, secret: bool) -> Self {
         let start = bytes.start.min(file.text.len());
         let line = file.line_of(start);
         let first = line.saturating_sub(1);
@@ -135,8 +136,15 @@ impl Excerpt {
         for l in first..=last {
             let range = file.line_range(l);
             // A credential written in the file is never shown (same byte length: offsets hold).
-            let masked = crate::model::secrets::mask_line(&file.text[range.clone()]);
-            let content = masked.as_ref();
+            let mut masked = crate::model::secrets::mask_line(&file.text[range.clone()]).into_owned();
+            if secret {
+                let from = bytes.start.clamp(range.start, range.end) - range.start;
+                let to = bytes.end.clamp(range.start, range.end) - range.start;
+                if from < to {
+                    masked = format!("{}{}{}", &masked[..from], "*".repeat(to - from), &masked[to..]);
+                }
+            }
+            let content = masked.as_str();
             if l == line {
                 // The finding may stand on the line break itself (a lone `\r`): keep it within the line.
                 let from = (start - range.start).min(content.len());
@@ -247,7 +255,8 @@ impl miette::Diagnostic for RelatedReport {
 
 impl<'a> Report<'a> {
     fn new(diagnostic: &'a Diagnostic, sources: &SourceSet) -> Self {
-        let source = diagnostic.location.as_ref().map(|loc| Excerpt::new(sources.get(loc.file), &loc.bytes));
+        let secret = crate::model::secrets::is_sensitive(&diagnostic.pointer);
+        let source = diagnostic.location.as_ref().map(|loc| Excerpt::new(sources.get(loc.file), &loc.bytes, secret));
         let mut heading = diagnostic.message.clone();
         if let Some(resource) = &diagnostic.resource {
             heading = format!("{heading}\n  in {resource}");
@@ -258,7 +267,7 @@ impl<'a> Report<'a> {
         let related = diagnostic
             .related
             .iter()
-            .map(|r| RelatedReport { source: Excerpt::new(sources.get(r.location.file), &r.location.bytes), message: r.message.clone() })
+            .map(|r| RelatedReport { source: Excerpt::new(sources.get(r.location.file), &r.location.bytes, false), message: r.message.clone() })
             .collect();
         Self { diagnostic, source, heading, related }
     }

@@ -165,15 +165,17 @@ fn names(list: &[Value]) -> Option<Vec<&str>> {
 fn compare_lists(path: &FieldPath, a: &[Value], b: &[Value], embedded: Embedded<'_>, out: &mut Vec<FieldChange>) {
     if let (Some(names_a), Some(names_b)) = (names(a), names(b)) {
         // Entries in the order of the new list, then the removed ones in their old order.
+        let position_a: std::collections::HashMap<&str, usize> = names_a.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let in_b: std::collections::HashSet<&str> = names_b.iter().copied().collect();
         for (j, name) in names_b.iter().enumerate() {
             let child = path.child(Segment::Named((*name).to_owned()));
-            match names_a.iter().position(|n| n == name) {
+            match position_a.get(name).copied() {
                 Some(i) => compare(&child, &a[i], &b[j], embedded, out),
                 None => out.push(FieldChange { path: child, before: None, after: Some(b[j].clone()) }),
             }
         }
         for (i, name) in names_a.iter().enumerate() {
-            if !names_b.contains(name) {
+            if !in_b.contains(name) {
                 out.push(FieldChange { path: path.child(Segment::Named((*name).to_owned())), before: Some(a[i].clone()), after: None });
             }
         }

@@ -37,8 +37,10 @@ pub fn consequences(object: &ObjectRef, before: Option<&Value>, after: Option<&V
 pub fn topic_changes(object: &ObjectRef, old: &[PlannedTopic], new: &[PlannedTopic], release: &crate::rivven::Release) -> Vec<Consequence> {
     let mut out = Vec::new();
     let c = |reason, impact, message: String| Consequence::new(reason, impact, object, message);
+    let old_by_name: std::collections::HashMap<&str, &PlannedTopic> = old.iter().map(|t| (t.name.as_str(), t)).collect();
+    let new_by_name: std::collections::HashSet<&str> = new.iter().map(|t| t.name.as_str()).collect();
     for t in new {
-        let Some(o) = old.iter().find(|o| o.name == t.name) else {
+        let Some(o) = old_by_name.get(t.name.as_str()) else {
             out.push(c(Reason::TopicAdded, Impact::Info, format!("topic `{}` is created with {} partitions", t.name, t.partitions)));
             continue;
         };
@@ -73,7 +75,7 @@ pub fn topic_changes(object: &ObjectRef, old: &[PlannedTopic], new: &[PlannedTop
             }
         }
     }
-    for o in old.iter().filter(|o| !new.iter().any(|t| t.name == o.name)) {
+    for o in old.iter().filter(|o| !new_by_name.contains(o.name.as_str())) {
         if o.delete_on_remove {
             out.push(c(Reason::TopicDeleted, Impact::Disruptive, format!("topic `{}` is deleted on the broker (deleteOnRemove: true): its messages are lost", o.name)));
         } else {

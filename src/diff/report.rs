@@ -30,19 +30,24 @@ pub fn plan_line(diff: &Diff) -> String {
     )
 }
 
-/// Whether any pod restarts, said once for the whole change: `N workloads restart pods` or
-/// `no pod restarts: no pod template changes` (`None` when nothing changes).
-pub fn restarts_line(diff: &Diff) -> Option<String> {
+/// Workloads whose pods restart, and those whose pods stop (removed, or scaled down).
+fn restarting_and_stopping(diff: &Diff) -> (usize, usize) {
     use super::Reason;
+    let count = |reasons: &[Reason]| diff.consequences.iter().filter(|c| reasons.contains(&c.reason)).map(|c| &c.object).collect::<std::collections::BTreeSet<_>>().len();
+    (count(&[Reason::RollingRestart, Reason::FullStop]), count(&[Reason::WorkloadRemoved, Reason::ScaleDown]))
+}
+
+/// Whether any pod restarts or stops, said once for the whole change (`None` when nothing changes).
+pub fn restarts_line(diff: &Diff) -> Option<String> {
     if diff.is_empty() {
         return None;
     }
-    let restarting: std::collections::BTreeSet<&crate::render::ObjectRef> =
-        diff.consequences.iter().filter(|c| matches!(c.reason, Reason::RollingRestart | Reason::FullStop)).map(|c| &c.object).collect();
-    Some(match restarting.len() {
-        0 => "no pod restarts: no pod template changes".to_owned(),
-        1 => "pods restart in 1 workload".to_owned(),
-        n => format!("pods restart in {n} workloads"),
+    let workloads = |n: usize| format!("{n} workload{}", if n == 1 { "" } else { "s" });
+    Some(match restarting_and_stopping(diff) {
+        (0, 0) => "no pod restarts: no pod template changes".to_owned(),
+        (r, 0) => format!("pods restart in {}", workloads(r)),
+        (0, s) => format!("no pod restarts; pods stop in {}", workloads(s)),
+        (r, s) => format!("pods restart in {}; pods stop in {}", workloads(r), workloads(s)),
     })
 }
 
@@ -264,12 +269,17 @@ pub fn markdown(diff: &Diff, limit: usize) -> String {
     let note_room = 400;
     let mut cut: Vec<&str> = Vec::new();
     let mut cut_count = 0;
-    for (text, what) in &pieces {
-        if cut_count == 0 && out.chars().count() + text.chars().count() + note_room <= limit {
-            out.push_str(text);
+    let mut length = 0;
+    for (text, what) in pieces {
+        // The last guard runs on each part before it is measured, so the cap holds after it.
+        let text = diff.masked.scrub(text);
+        let chars = text.chars().count();
+        if cut_count == 0 && length + chars + note_room <= limit {
+            out.push_str(&text);
+            length += chars;
         } else {
             cut_count += 1;
-            if !cut.contains(what) {
+            if !cut.contains(&what) {
                 cut.push(what);
             }
         }
@@ -313,7 +323,8 @@ pub fn json(diff: &Diff) -> Value {
             "unchanged": diff.unchanged,
             "changed": !diff.is_empty(),
             "disruptive": diff.is_disruptive(),
-            "restarts": diff.consequences.iter().filter(|c| matches!(c.reason, super::Reason::RollingRestart | super::Reason::FullStop)).map(|c| &c.object).collect::<std::collections::BTreeSet<_>>().len(),
+            "restarts": restarting_and_stopping(diff).0,
+            "stops": restarting_and_stopping(diff).1,
             "consequences": { "disruptive": count(Impact::Disruptive), "restart": count(Impact::Restart), "info": count(Impact::Info) },
         },
         "objects": objects,

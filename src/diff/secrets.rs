@@ -14,19 +14,31 @@ use crate::model::secrets::{is_placeholder, looks_like_credential, names_a_crede
 pub struct Masked {
     /// Every raw value that was masked.
     pub values: Vec<String>,
+    /// How many times [`Masked::scrub`] had to replace one.
+    scrubbed: std::cell::Cell<usize>,
 }
 
+/// Shortest masked value the last guard looks for: a shorter one (`demo`) is as likely to be a
+/// name as the secret, and replacing it everywhere would point at it.
+const SCRUB_MIN_BYTES: usize = 8;
+
 impl Masked {
-    /// Replaces any masked value still present in `text` (a last guard: a value the masks missed
-    /// because it was also written somewhere else). Values shorter than 4 bytes are left alone.
+    /// Replaces any masked value still present in `text`: a last guard for a value the masks
+    /// missed because it is also written somewhere they do not look. Counted: the tests require 0.
     pub fn scrub(&self, text: String) -> String {
         let mut text = text;
-        for value in self.values.iter().filter(|v| v.len() >= 4) {
+        for value in self.values.iter().filter(|v| v.len() >= SCRUB_MIN_BYTES) {
             if text.contains(value.as_str()) {
+                self.scrubbed.set(self.scrubbed.get() + 1);
                 text = text.replace(value.as_str(), &mask(value.len(), false));
             }
         }
         text
+    }
+
+    /// How many replacements the last guard made (0 when the masks caught everything).
+    pub fn scrubbed(&self) -> usize {
+        self.scrubbed.get()
     }
 }
 
@@ -65,9 +77,19 @@ impl Walker<'_> {
     fn value(&mut self, pointer: &str, value: &Value, secret: bool) -> Value {
         match value {
             Value::Object(map) => Value::Object(self.map(pointer, map, secret)),
-            Value::Array(items) => Value::Array(items.iter().enumerate().map(|(i, v)| self.value(&format!("{pointer}/{i}"), v, secret)).collect()),
+            Value::Array(items) => {
+                // Entries with distinct names are keyed by name, as the diff matches them, so a
+                // secret is compared with the same entry's on the other side wherever it moved.
+                let names: Option<Vec<&str>> = items.iter().map(|v| v.get("name").and_then(Value::as_str)).collect();
+                let distinct = names.as_ref().is_some_and(|n| n.iter().collect::<std::collections::BTreeSet<_>>().len() == n.len());
+                let key = |i: usize| match (&names, distinct) {
+                    (Some(n), true) => format!("{pointer}/[name={}]", n[i]),
+                    _ => format!("{pointer}/{i}"),
+                };
+                Value::Array(items.iter().enumerate().map(|(i, v)| self.value(&key(i), v, secret)).collect())
+            }
+            Value::String(s) if !secret && self.config_map && is_data(pointer) => Value::String(self.embedded(pointer, s)),
             Value::String(s) if secret || looks_like_credential(s) => Value::String(self.hide(pointer.to_owned(), s)),
-            Value::String(s) if self.config_map && is_data(pointer) => Value::String(self.embedded(pointer, s)),
             other => other.clone(),
         }
     }
@@ -94,9 +116,32 @@ impl Walker<'_> {
         text
     }
 
-    /// Masks `key: value` lines (YAML) and `"key": "value"` pairs (JSON, one per line) of a document
-    /// held in a ConfigMap, where the key names a credential or the value looks like one.
+    /// Masks a document held in a ConfigMap. One that parses is walked like the object itself (a
+    /// credential key's whole value, block scalars, lists and nested mappings included) and, when it
+    /// held a secret, written again from the masked content; one that does not parse is masked line
+    /// by line.
     fn embedded(&mut self, pointer: &str, text: &str) -> String {
+        if let Some(document) = super::parse_embedded(text) {
+            let found = self.found.len();
+            let masked = self.value(&format!("{pointer}#"), &document, false);
+            if self.found.len() == found {
+                return text.to_owned();
+            }
+            return if text.trim_start().starts_with('{') {
+                format!("{}\n", serde_json::to_string_pretty(&masked).expect("JSON values serialize"))
+            } else {
+                crate::yaml::to_string(&masked)
+            };
+        }
+        if !text.trim_end().contains('\n') && looks_like_credential(text) {
+            return self.hide(pointer.to_owned(), text);
+        }
+        self.embedded_lines(pointer, text)
+    }
+
+    /// Masks `key: value` lines (YAML) and `"key": "value"` pairs (JSON, one per line), where the
+    /// key names a credential or the value looks like one.
+    fn embedded_lines(&mut self, pointer: &str, text: &str) -> String {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut out = String::with_capacity(text.len());
         for line in text.split_inclusive('\n') {
@@ -150,6 +195,33 @@ mod tests {
         assert!(a.contains("<secret: 8 bytes, changed>") && b.contains("<secret: 8 bytes>"), "{a}");
         assert!(a.contains("<secret: 7 bytes>"), "an unchanged value is not marked changed: {a}");
         assert_eq!(m.scrub("x hunter22 y".into()), "x <secret: 8 bytes> y");
+        assert_eq!(m.scrubbed(), 1);
+    }
+
+    #[test]
+    fn secrets_in_block_scalars_lists_and_nested_mappings_of_documents_are_masked() {
+        let text = "sources:\n  s:\n    config:\n      db_password: |-\n        line1-secret\n        line2-secret\n      passwords:\n      - list-secret-1\n      credentials:\n        pass: nested-secret\n      api_token: \"x\\\"y #tail-secret\"\n";
+        let v = json!({"data": {"connect.yaml": text}});
+        let (b, _, _) = masked("ConfigMap", v.clone(), v);
+        for raw in ["line1-secret", "list-secret-1", "nested-secret", "tail-secret"] {
+            assert!(!b.contains(raw), "{raw} leaked: {b}");
+        }
+    }
+
+    #[test]
+    fn a_secret_that_moved_in_a_named_list_is_compared_with_its_own_entry() {
+        let before = json!({"env": [{"name": "SINK_PASSWORD", "value": "aaaa1111"}]});
+        let after = json!({"env": [{"name": "API_TOKEN", "value": "aaaa1111"}, {"name": "SINK_PASSWORD", "value": "bbbb2222"}]});
+        let (_, a, _) = masked("Deployment", before, after);
+        assert!(a.contains("\"API_TOKEN\",\"value\":\"<secret: 8 bytes>\"") || a.contains("<secret: 8 bytes>\",\"name\""), "{a}");
+        assert!(a.contains("<secret: 8 bytes, changed>"), "SINK_PASSWORD's change is shown: {a}");
+    }
+
+    #[test]
+    fn a_config_map_value_that_looks_like_a_credential_is_masked() {
+        let v = json!({"data": {"DATABASE_URL": "postgres://app:pw-secret@db/x", "MODE": "standalone"}});
+        let (b, _, _) = masked("ConfigMap", v.clone(), v);
+        assert!(!b.contains("pw-secret") && b.contains("standalone"), "{b}");
     }
 
     #[test]
@@ -164,7 +236,11 @@ mod tests {
         let text = "sources:\n  pg:\n    config:\n      password: s3cr3t-value # note\n      user: app\n      token: '${TOKEN}'\n";
         let v = json!({"data": {"connect.yaml": text}});
         let (b, _, _) = masked("ConfigMap", v.clone(), v);
-        assert!(!b.contains("s3cr3t-value") && b.contains("'<secret: 12 bytes>' # note") && b.contains("${TOKEN}"), "{b}");
+        assert!(!b.contains("s3cr3t-value") && b.contains("password: \\\"<secret: 12 bytes>\\\"") && b.contains("${TOKEN}"), "{b}");
+        // A document that does not parse is masked line by line.
+        let broken = json!({"data": {"connect.yaml": "a: [\npassword: s3cr3t-value # note\n"}});
+        let (b, _, _) = masked("ConfigMap", broken.clone(), broken);
+        assert!(!b.contains("s3cr3t-value") && b.contains("'<secret: 12 bytes>' # note"), "{b}");
         let json_text = "{\n  \"apiKey\": \"abcdef123\",\n  \"x\": 1\n}";
         let v = json!({"data": {"p.json": json_text}});
         let (b, _, _) = masked("ConfigMap", v.clone(), v);
@@ -174,10 +250,10 @@ mod tests {
 
     #[test]
     fn values_that_look_like_credentials_are_masked_under_any_key() {
-        for v in ["-----BEGIN RSA PRIVATE KEY-----\nMIIB", "AKIAABCDEFGHIJKLMNOP", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "ghp_abcdefghijklmnopqrstuvwx"] {
+        for v in ["-----BEGIN RSA PRIVATE KEY-----\nMIIB", "AKIAABCDEFGHIJKLMNOP", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "ghp_abcdefghijklmnopqrstuvwx", "Bearer abc.def", "postgres://app:pw@db:5432/x", "org.Plain required username=\"u\" password=\"p\";"] {
             assert!(looks_like_credential(v), "{v}");
         }
-        for v in ["rivven-demo", "10Gi", "eyJ", "AKIA"] {
+        for v in ["rivven-demo", "10Gi", "eyJ", "AKIA", "postgres://app@db/x", "postgres://app:${PG_PASSWORD}@db", "http://rivven-schema-demo:8081"] {
             assert!(!looks_like_credential(v), "{v}");
         }
     }

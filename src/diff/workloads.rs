@@ -42,6 +42,9 @@ pub fn immutable_changes<'a>(kind: &str, changes: &'a [FieldChange]) -> Vec<&'a 
 }
 
 fn same_quantity(change: &FieldChange) -> bool {
+    if !change.path.keys().any(|k| k == "resources" || k == "storage") {
+        return false;
+    }
     match (change.before.as_ref().and_then(Value::as_str), change.after.as_ref().and_then(Value::as_str)) {
         (Some(a), Some(b)) => quantity(a).is_some_and(|x| quantity(b) == Some(x)),
         _ => false,
@@ -128,6 +131,11 @@ fn plural(n: u64, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// `1 worker stops`, `2 workers stop`.
+fn plural_verb(n: u64, noun: &str, verb: &str) -> String {
+    format!("{} {verb}{}", plural(n, noun), if n == 1 { "s" } else { "" })
+}
+
 fn list(changes: &[&FieldChange]) -> String {
     changes.iter().map(|c| c.path.to_string()).collect::<Vec<_>>().join(", ")
 }
@@ -185,7 +193,7 @@ fn replace(object: &ObjectRef, before: &Value, immutable: &[&FieldChange]) -> Co
 fn removed(object: &ObjectRef, before: &Value) -> Consequence {
     let n = replicas(Some(before));
     let noun = pod_noun(before);
-    let mut message = format!("{} is removed: its {} stop once your GitOps tool prunes it", object_label(object), plural(n, noun));
+    let mut message = format!("{} is removed: its {} once your GitOps tool prunes it", object_label(object), plural_verb(n, noun, "stop"));
     let mut impact = Impact::Restart;
     if object.kind == "StatefulSet" {
         if before.pointer("/spec/persistentVolumeClaimRetentionPolicy/whenDeleted").and_then(Value::as_str) == Some("Delete") {
@@ -213,11 +221,11 @@ fn pods(object: &ObjectRef, before: &Value, after: &Value, changes: &[FieldChang
                 Reason::FullStop,
                 Impact::Restart,
                 object,
-                format!("{} restart ({why}); the Recreate strategy stops every one before the new ones start: a full stop", plural(kept, noun)),
+                format!("{} ({why}); the Recreate strategy stops every one before the new ones start: a full stop", plural_verb(kept, noun, "restart")),
             ));
         } else {
             let order = if object.kind == "StatefulSet" { "one at a time, highest ordinal first" } else { "a rolling update" };
-            out.push(Consequence::new(Reason::RollingRestart, Impact::Restart, object, format!("{} restart ({why}), {order}", plural(kept, noun))));
+            out.push(Consequence::new(Reason::RollingRestart, Impact::Restart, object, format!("{} ({why}), {order}", plural_verb(kept, noun, "restart"))));
         }
     } else if causes.is_empty() && !changes.is_empty() {
         out.push(Consequence::new(Reason::NoRestart, Impact::Info, object, format!("the pod template does not change: no {noun} restarts")));
@@ -234,7 +242,7 @@ fn scale_down(object: &ObjectRef, before: &Value, after: &Value, old: u64, new: 
     let noun = pod_noun(before);
     let removed: Vec<String> = (new..old).rev().map(|i| format!("{}-{i}", object.name)).collect();
     if object.kind != "StatefulSet" {
-        return Consequence::new(Reason::ScaleDown, Impact::Restart, object, format!("{old} -> {new} {noun}s: {} stop", plural(old - new, noun)));
+        return Consequence::new(Reason::ScaleDown, Impact::Restart, object, format!("{old} -> {new} {noun}s: {}", plural_verb(old - new, noun, "stop")));
     }
     let claims: Vec<String> = claim_templates(before).iter().flat_map(|t| (new..old).rev().map(move |i| format!("{t}-{}-{i}", object.name))).collect();
     let deleted = after.pointer("/spec/persistentVolumeClaimRetentionPolicy/whenScaled").and_then(Value::as_str) == Some("Delete");

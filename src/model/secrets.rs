@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::RivvenConnect;
 
 /// Words that make a field name a credential's (compared without case, `_`, `-` or `.`).
-const CREDENTIAL_WORDS: [&str; 8] = ["password", "passwd", "secret", "token", "credential", "privatekey", "apikey", "authorization"];
+const CREDENTIAL_WORDS: [&str; 10] = ["password", "passwd", "pwd", "passphrase", "secret", "token", "credential", "privatekey", "apikey", "authorization"];
 
 fn normalized(key: &str) -> String {
     key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
@@ -39,8 +39,13 @@ pub fn secret_in_line(line: &str) -> Option<(String, std::ops::Range<usize>)> {
     let value = without_comment(&body[value_start..]).trim_end().trim_end_matches(',').trim_end();
     let value_range = value_start..value_start + value.len();
     let raw = unquote(value);
-    if value.is_empty() || matches!(value.chars().next(), Some('|' | '>' | '{' | '[' | '&' | '*')) || raw.is_empty() {
+    if value.is_empty() || matches!(value.chars().next(), Some('|' | '>' | '&' | '*')) || raw.is_empty() {
         return None;
+    }
+    if value.starts_with('{') || value.starts_with('[') {
+        // A flow collection: all of it, when its key or a key inside it names a credential.
+        let inner_key = value.split([',', '{', '[']).filter_map(|part| part.split_once(':')).any(|(k, _)| names_a_credential(k.trim().trim_matches(['"', '\''])));
+        return (names_a_credential(key) || inner_key).then(|| (key.to_owned(), value_range));
     }
     ((names_a_credential(key) && !is_placeholder(raw)) || looks_like_credential(raw)).then(|| (key.to_owned(), value_range))
 }
@@ -50,10 +55,20 @@ fn without_comment(value: &str) -> &str {
     let v = value.trim_start();
     let lead = value.len() - v.len();
     match v.chars().next() {
-        Some(q @ ('"' | '\'')) => match v[1..].find(q) {
-            Some(end) => &value[..lead + end + 2],
-            None => value,
-        },
+        Some(q @ ('"' | '\'')) => {
+            // The closing quote: `\"` escapes one inside double quotes, `''` inside single quotes.
+            let bytes = v.as_bytes();
+            let mut i = 1;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\\' if q == '"' => i += 2,
+                    b'\'' if q == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                    c if c == q as u8 => return &value[..lead + i + 1],
+                    _ => i += 1,
+                }
+            }
+            value
+        }
         _ => match v.find(" #") {
             Some(at) => &value[..lead + at],
             None => value,
@@ -75,14 +90,26 @@ pub fn is_placeholder(value: &str) -> bool {
     value.starts_with("${") && value.ends_with('}') && value[2..value.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-')
 }
 
+/// A URL with a password in its user info (`postgres://app:pw@db`), not a `${VAR}` one.
+fn has_url_password(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').is_some_and(|(user_info, _)| user_info.split_once(':').is_some_and(|(_, pw)| !pw.is_empty() && !is_placeholder(pw)))
+}
+
 /// Values that are credentials whatever their key: PEM private keys, JWTs, AWS access keys, GitHub
-/// and Slack tokens.
+/// and Slack tokens, HTTP `Bearer`/`Basic` credentials, URLs with a password, `password=` settings
+/// (a JAAS config).
 pub fn looks_like_credential(value: &str) -> bool {
     let v = value.trim();
     v.contains("PRIVATE KEY-----")
         || (v.starts_with("eyJ") && v.matches('.').count() == 2 && v.len() > 30)
         || ((v.starts_with("AKIA") || v.starts_with("ASIA")) && v.len() == 20 && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
         || (["ghp_", "gho_", "ghs_", "github_pat_", "xoxb-", "xoxp-"].iter().any(|p| v.starts_with(p)) && v.len() > 20)
+        || v.starts_with("Bearer ")
+        || v.starts_with("Basic ")
+        || has_url_password(v)
+        || v.to_ascii_lowercase().contains("password=")
 }
 
 /// The line with the value of a credential replaced by as many `*` as it has bytes (so byte

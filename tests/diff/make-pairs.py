@@ -101,12 +101,14 @@ pair("12-registry-compatibility", {"cluster.yaml": cluster(), "registry.yaml": r
      {"cluster.yaml": cluster(), "registry.yaml": registry(compat="  compatibility:\n    defaultLevel: FULL\n")})
 pair("13-registry-port", {"cluster.yaml": cluster(), "registry.yaml": registry()},
      {"cluster.yaml": cluster(), "registry.yaml": registry(port="  server:\n    port: 8085\n")})
-LEGACY = "    - name: legacy\n      connector: my-legacy-db\n      topic: legacy-events\n      config:\n        db_password: {}\n"
+LEGACY = ("    - name: legacy\n      connector: my-legacy-db\n      topic: legacy-events\n      config:\n        db_password: {}\n"
+          "        ssl_key_passphrase: {}-pass\n        connection_url: postgres://app:{}-url@db:5432/app\n"
+          "        passwords: [{}-list]\n        api_token: |-\n          {}-block\n")
 SECRET_ANN = "  annotations:\n    rivven.hupe1980.github.io/allow-literal-secrets: \"true\"\n"
 pair("14-secrets",
-     {"cluster.yaml": cluster(), "connect.yaml": connect(annotations=SECRET_ANN, extra_config=LEGACY.format("tok-OLD-value-1234"),
+     {"cluster.yaml": cluster(), "connect.yaml": connect(annotations=SECRET_ANN, extra_config=LEGACY.format(*["tok-OLD-value-1234"] * 5),
                                                          env="  env:\n    - name: SINK_PASSWORD\n      value: pw-old-hunter2\n")},
-     {"cluster.yaml": cluster(), "connect.yaml": connect(annotations=SECRET_ANN, extra_config=LEGACY.format("tok-NEW-value-5678"),
+     {"cluster.yaml": cluster(), "connect.yaml": connect(annotations=SECRET_ANN, extra_config=LEGACY.format(*["tok-NEW-value-5678"] * 5),
                                                          env="  env:\n    - name: SINK_PASSWORD\n      value: pw-new-hunter3\n")})
 pair("15-connect-image", {"cluster.yaml": cluster(), "connect.yaml": connect()},
      {"cluster.yaml": cluster(), "connect.yaml": connect(image="  image: ghcr.io/hupe1980/rivven-connect:0.0.22-patched\n")})
