@@ -108,6 +108,7 @@ fn each_consequence_is_shown_by_a_pair() {
         "topic-config-reset",
         "registry-compatibility",
         "rivven-limit",
+        "workload-removed",
     ] {
         assert!(reasons.contains(reason), "no pair shows `{reason}` (found {reasons:?})");
     }

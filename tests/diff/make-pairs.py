@@ -115,3 +115,4 @@ pair("15-connect-image", {"cluster.yaml": cluster(), "connect.yaml": connect()},
 many = lambda label: {"cluster.yaml": cluster(), "connects.yaml": "---\n".join(
     connect(name=f"pipeline-{i:03}", annotations=f"  labels:\n    team: {label}\n") for i in range(50))}
 pair("16-many-objects", many("payments"), many("billing"))
+pair("17-connect-removed", {"cluster.yaml": cluster(), "connect.yaml": connect()}, {"cluster.yaml": cluster()})
