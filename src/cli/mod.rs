@@ -11,6 +11,7 @@ use crate::diagnostics::emit::{self, Report};
 use crate::diagnostics::{Deny, Diagnostics, Severity};
 use crate::render::RenderOptions;
 
+mod completions;
 mod diff;
 mod io;
 mod render;
@@ -50,6 +51,10 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, and an example of the fix.
     Explain(rules::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), e.g. `rivven-render man > /usr/local/share/man/man1/rivven-render.1`.
+    Man,
 }
 
 /// How diagnostics are printed.
@@ -95,6 +100,8 @@ pub fn main() -> ExitCode {
         Command::Crd(args) => schemas::run_crd(&args),
         Command::Rules(args) => rules::run_rules(&args),
         Command::Explain(args) => rules::run_explain(&args),
+        Command::Completions(args) => completions::run_completions(&args),
+        Command::Man => completions::run_man(),
     };
     ExitCode::from(code)
 }
