@@ -301,3 +301,11 @@ fn the_masks_alone_hide_the_fixture_secrets() {
     assert!(!all.contains("tok-"), "a fixture secret passed the masks: {all}");
     assert!(d.masked.values.iter().any(|v| v.contains("-block")) && d.masked.values.iter().any(|v| v.contains("-list")), "the block scalar and the list were masked");
 }
+
+#[test]
+fn quiet_hides_notes_but_not_the_new_sides_warnings() {
+    let pair = root().join("tests/diff/pairs/08-brokers-scale-up");
+    let (code, _, stderr) = run(&["diff", "-q", &side(&pair, "before"), &side(&pair, "after")]);
+    assert_eq!(code, 4);
+    assert!(stderr.contains("rivven/cluster-mode") && stderr.contains("cannot start in Rivven 0.0.22"), "{stderr}");
+}

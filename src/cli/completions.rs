@@ -47,10 +47,7 @@ pub fn run_completions(args: &CompletionsArgs) -> u8 {
         // test asks a real bash).
         script = String::from_utf8_lossy(&script).replace("rivven__subcmd__render__", "rivven__render__").into_bytes();
     }
-    match super::io::to_stdout(|out| out.write_all(&script)) {
-        Ok(()) => super::EXIT_OK,
-        Err(code) => code,
-    }
+    print(&script)
 }
 
 /// Prints the man page (roff): `rivven-render man > rivven-render.1`.
@@ -60,7 +57,11 @@ pub fn run_man() -> u8 {
         super::io::sayln!("rivven-render: cannot write the man page: {e}");
         return super::EXIT_USAGE;
     }
-    match super::io::to_stdout(|out| out.write_all(&page)) {
+    print(&page)
+}
+
+fn print(bytes: &[u8]) -> u8 {
+    match super::io::to_stdout(|out| out.write_all(bytes)) {
         Ok(()) => super::EXIT_OK,
         Err(code) => code,
     }

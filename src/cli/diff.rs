@@ -1,18 +1,17 @@
 //! `rivven-render diff`: both sides compiled offline, compared object by object, with what the
 //! change does to the running system. Exit 0 no changes, 1 invalid input, 2 usage or I/O error,
 //! 3 changes, 4 disruptive changes (unless `--exit-zero`).
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::io::sayln;
 use super::{limit_exit, summary, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
-use crate::compile::{compile, default_version_findings, Compilation, CompileOptions, Input};
-use crate::diagnostics::emit::{self, Report};
-use crate::diagnostics::{Deny, Diagnostics, Severity};
+use crate::compile::{compile, Compilation, CompileOptions, Input};
+use crate::diagnostics::emit::Format;
+use crate::diagnostics::{Diagnostics, Severity};
 use crate::diff::report::{self, DEFAULT_MARKDOWN_LIMIT};
-use crate::render::{RenderOptions, DEFAULT_CLUSTER_DOMAIN};
+use crate::render::DEFAULT_CLUSTER_DOMAIN;
 
 /// Exit code: the sides differ.
 pub const EXIT_CHANGES: u8 = 3;
@@ -97,21 +96,12 @@ fn sides(args: &DiffArgs) -> Result<Sides, String> {
 
 /// Runs `diff`.
 pub fn run(args: &DiffArgs) -> u8 {
-    if let Err(why) = crate::validate::k8s::dns1123_subdomain(&args.cluster_domain) {
-        sayln!("rivven-render: --cluster-domain {}: {why}", args.cluster_domain);
-        return EXIT_USAGE;
-    }
-    let deny = match Deny::parse(&args.deny) {
-        Ok(d) => d,
-        Err(e) => {
-            sayln!("rivven-render: {e}");
-            return EXIT_USAGE;
-        }
+    let options = match super::render_options(&args.cluster_domain)
+        .and_then(|render| super::compile_options(args.strict, &args.deny, args.rivven_version.as_deref(), false, render))
+    {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    if let Some(d) = args.rivven_version.as_deref().map(default_version_findings).unwrap_or_default().into_iter().find(|d| d.severity == Severity::Error) {
-        sayln!("rivven-render: {}", d.message);
-        return EXIT_USAGE;
-    }
     let sides = match sides(args) {
         Ok(s) => s,
         Err(e) => {
@@ -119,24 +109,17 @@ pub fn run(args: &DiffArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let options = CompileOptions {
-        strict: args.strict,
-        render: RenderOptions { cluster_domain: args.cluster_domain.clone() },
-        default_version: args.rivven_version.clone(),
-        deny,
-        validate_only: false,
-    };
     let old = side_compiled(&sides.old.0, &options);
     let new = side_compiled(&sides.new.0, &options);
     // The old side only matters when it cannot be compared: its errors, labelled as its own.
     if old.diagnostics.has_errors() {
         sayln!("rivven-render: the old side ({}) is invalid:", sides.old.1);
-        print(&old, true);
+        print_errors(&old);
     }
     if new.diagnostics.has_errors() {
         sayln!("rivven-render: the new side ({}) is invalid:", sides.new.1);
     }
-    print(&new, args.quiet);
+    super::print_diagnostics(&new, Format::Human, args.quiet);
     if let Some(code) = limit_exit(&old).or_else(|| limit_exit(&new)) {
         return code;
     }
@@ -151,27 +134,23 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     }
     let diff = crate::diff::diff_each(objects_of(&old), objects_of(&new), &old.diagnostics, &new.diagnostics);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
-        DiffFormat::Human => report::human(&diff, color),
+        DiffFormat::Human => report::human(&diff, super::stdout_color()),
         DiffFormat::Markdown => report::markdown(&diff, usize::try_from(args.max_chars).unwrap_or(usize::MAX)),
-        DiffFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&report::json(&diff)).expect("the report serializes");
-            text.push('\n');
-            text
-        }
+        DiffFormat::Json => report::json_text(&diff),
     };
-    let text = diff.masked.scrub(text);
     if diff.masked.scrubbed() > 0 {
         sayln!("note: a masked value was also written where the masks do not look; it was replaced there too");
     }
     if let Err(code) = super::io::to_stdout(|out| out.write_all(text.as_bytes())) {
         return code;
     }
-    match () {
-        _ if args.exit_zero || diff.is_empty() => EXIT_OK,
-        _ if diff.is_disruptive() => EXIT_DISRUPTIVE,
-        _ => EXIT_CHANGES,
+    if args.exit_zero || diff.is_empty() {
+        EXIT_OK
+    } else if diff.is_disruptive() {
+        EXIT_DISRUPTIVE
+    } else {
+        EXIT_CHANGES
     }
 }
 
@@ -197,18 +176,9 @@ fn objects_of(compilation: &Compilation) -> impl FnOnce(&mut dyn FnMut(crate::re
     }
 }
 
-/// Prints a side's findings to standard error (only its errors when `errors_only`).
-fn print(compilation: &Compilation, errors_only: bool) {
-    let shown: Diagnostics;
-    let diagnostics = if errors_only {
-        let mut errors = Diagnostics::default();
-        errors.extend(compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned());
-        shown = errors;
-        &shown
-    } else {
-        &compilation.diagnostics
-    };
-    let report = Report::new(diagnostics, &compilation.sources, errors_only);
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = emit::emitter(emit::Format::Human, color).emit(&report, &mut std::io::stderr().lock());
+/// Prints only the errors of a side to standard error.
+fn print_errors(compilation: &Compilation) {
+    let mut errors = Diagnostics::default();
+    errors.extend(compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned());
+    super::print_findings(&errors, compilation, Format::Human, true);
 }

@@ -106,20 +106,34 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Compiles the inputs with the command's options; `Err` carries the exit code of an input that
-/// could not be read or an option that makes no sense. Nothing is printed but such an error.
-pub fn compile_input(input: &InputArgs, validate_only: bool, render: RenderOptions) -> Result<Compilation, u8> {
-    let deny = Deny::parse(&input.deny).map_err(|e| {
+/// The options of a run from the flags every reading command shares; `Err` carries the exit code
+/// of a flag value that makes no sense (printed here, before any input is read).
+pub fn compile_options(strict: bool, deny: &[String], rivven_version: Option<&str>, validate_only: bool, render: RenderOptions) -> Result<CompileOptions, u8> {
+    let deny = Deny::parse(deny).map_err(|e| {
         sayln!("rivven-render: {e}");
         EXIT_USAGE
     })?;
-    // A bad flag value is a usage error here, before any input is read.
-    let bad_version = input.rivven_version.as_deref().map(default_version_findings).unwrap_or_default().into_iter().find(|d| d.severity == Severity::Error);
+    let bad_version = rivven_version.map(default_version_findings).unwrap_or_default().into_iter().find(|d| d.severity == Severity::Error);
     if let Some(d) = bad_version {
         sayln!("rivven-render: {}", d.message);
         return Err(EXIT_USAGE);
     }
-    let options = CompileOptions { strict: input.strict, render, default_version: input.rivven_version.clone(), deny, validate_only };
+    Ok(CompileOptions { strict, render, default_version: rivven_version.map(str::to_owned), deny, validate_only })
+}
+
+/// The render options of `--cluster-domain`; `Err` carries the exit code of a bad domain.
+pub fn render_options(cluster_domain: &str) -> Result<RenderOptions, u8> {
+    if let Err(why) = crate::validate::k8s::dns1123_subdomain(cluster_domain) {
+        sayln!("rivven-render: --cluster-domain {cluster_domain}: {why}");
+        return Err(EXIT_USAGE);
+    }
+    Ok(RenderOptions { cluster_domain: cluster_domain.to_owned() })
+}
+
+/// Compiles the inputs with the command's options; `Err` carries the exit code of an input that
+/// could not be read or an option that makes no sense. Nothing is printed but such an error.
+pub fn compile_input(input: &InputArgs, validate_only: bool, render: RenderOptions) -> Result<Compilation, u8> {
+    let options = compile_options(input.strict, &input.deny, input.rivven_version.as_deref(), validate_only, render)?;
     Ok(compile(&Input::from_args(&input.paths), &options))
 }
 
@@ -132,16 +146,26 @@ pub fn limit_exit(compilation: &Compilation) -> Option<u8> {
     })
 }
 
-/// Whether standard error shows colors.
-fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+/// Whether a stream shows colors: a terminal, and `NO_COLOR` unset.
+fn color(stream: &impl IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Whether standard output shows colors.
+pub fn stdout_color() -> bool {
+    color(&std::io::stdout())
 }
 
 /// Prints the findings to standard error in the chosen format.
 pub fn print_diagnostics(compilation: &Compilation, format: Format, quiet: bool) {
-    let report = Report::new(&compilation.diagnostics, &compilation.sources, quiet);
+    print_findings(&compilation.diagnostics, compilation, format, quiet);
+}
+
+/// Prints some findings of a compilation (its sources give the snippets) to standard error.
+pub fn print_findings(diagnostics: &Diagnostics, compilation: &Compilation, format: Format, quiet: bool) {
+    let report = Report::new(diagnostics, &compilation.sources, quiet);
     let mut err = std::io::stderr().lock();
-    let _ = emit::emitter(format, stderr_color()).emit(&report, &mut err);
+    let _ = emit::emitter(format, color(&std::io::stderr())).emit(&report, &mut err);
 }
 
 /// Prints the findings to standard output (machine formats of `validate`).

@@ -9,7 +9,7 @@ use super::io::sayln;
 use super::{compile_input, limit_exit, print_diagnostics, summary, Format, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::compile::Compilation;
 use crate::diagnostics::emit::{self, Report};
-use crate::render::{RenderOptions, DEFAULT_CLUSTER_DOMAIN};
+use crate::render::DEFAULT_CLUSTER_DOMAIN;
 use crate::{output, render};
 
 /// Arguments of `render`.
@@ -36,11 +36,10 @@ pub struct RenderArgs {
 
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
-    if let Err(why) = crate::validate::k8s::dns1123_subdomain(&args.cluster_domain) {
-        sayln!("rivven-render: --cluster-domain {}: {why}", args.cluster_domain);
-        return EXIT_USAGE;
-    }
-    let options = RenderOptions { cluster_domain: args.cluster_domain.clone() };
+    let options = match super::render_options(&args.cluster_domain) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let compilation = match compile_input(&args.input, false, options) {
         Ok(c) => c,
         Err(code) => return code,

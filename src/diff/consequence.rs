@@ -1,5 +1,6 @@
 //! What a change does to the running system: one consequence per finding, each with a closed reason.
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::render::ObjectRef;
 
@@ -69,7 +70,6 @@ pub struct Consequence {
     /// How much it costs.
     pub impact: Impact,
     /// The object it concerns.
-    #[serde(serialize_with = "object_ref_json")]
     pub object: ObjectRef,
     /// What happens, in plain words.
     pub message: String,
@@ -91,19 +91,6 @@ impl Consequence {
     }
 }
 
-/// `{apiVersion, kind, namespace, name}`, as in Kubernetes.
-pub fn object_ref_json<S: serde::Serializer>(object: &ObjectRef, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut map = s.serialize_map(None)?;
-    map.serialize_entry("apiVersion", &object.api_version)?;
-    map.serialize_entry("kind", &object.kind)?;
-    if let Some(ns) = &object.namespace {
-        map.serialize_entry("namespace", ns)?;
-    }
-    map.serialize_entry("name", &object.name)?;
-    map.end()
-}
-
 /// `Kind/name`, with the namespace when it is set: `StatefulSet/data/rivven-demo`.
 pub fn object_label(object: &ObjectRef) -> String {
     match &object.namespace {
@@ -115,4 +102,13 @@ pub fn object_label(object: &ObjectRef) -> String {
 /// `-n NS` for a command (a placeholder when the namespace is chosen at apply time).
 pub fn namespace_flag(object: &ObjectRef) -> String {
     format!("-n {}", object.namespace.as_deref().unwrap_or("<namespace>"))
+}
+
+/// A value in one line: scalars as written, the rest as compact JSON; `(none)` when absent.
+pub fn short(value: Option<&Value>) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
 }

@@ -152,8 +152,9 @@ fn compare_maps(path: &FieldPath, a: &Map<String, Value>, b: &Map<String, Value>
     }
 }
 
-/// The entries' names, when every entry of both lists is a mapping with a `name` distinct within its list.
-fn names(list: &[Value]) -> Option<Vec<&str>> {
+/// The entries' names, when every entry is a mapping with a `name` distinct within the list (such
+/// lists are matched by name, here and by the secret masks).
+pub fn names(list: &[Value]) -> Option<Vec<&str>> {
     let names: Option<Vec<&str>> = list.iter().map(|v| v.get("name").and_then(Value::as_str)).collect();
     let names = names?;
     let mut sorted = names.clone();

@@ -34,6 +34,7 @@ fn secret_values_never_reach_any_format() {
     let d = diff(before, after, &Diagnostics::default(), &Diagnostics::default());
     let all = format!("{}{}{}", report::human(&d, false), report::markdown(&d, 60_000), report::json(&d));
     assert!(!all.contains("aGVsbG8") && all.contains("<secret: 12 bytes, changed>"), "{all}");
+    assert_eq!(d.masked.scrubbed(), 0, "the masks alone hid the values");
 }
 
 #[test]

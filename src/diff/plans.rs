@@ -87,14 +87,14 @@ pub fn topic_changes(object: &ObjectRef, old: &[PlannedTopic], new: &[PlannedTop
 
 fn config_map_of(topic: &PlannedTopic) -> Vec<(String, String)> {
     let value = serde_json::to_value(&topic.config).unwrap_or(Value::Null);
-    value.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), super::workloads::short(Some(v)))).collect()).unwrap_or_default()
+    value.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), super::consequence::short(Some(v)))).collect()).unwrap_or_default()
 }
 
 /// The global level and each subject's.
 pub fn registry_changes(object: &ObjectRef, old: Option<&RegistryPlan>, new: Option<&RegistryPlan>) -> Vec<Consequence> {
     let (Some(old), Some(new)) = (old, new) else { return Vec::new() };
     let mut out = Vec::new();
-    let level = |l: &crate::model::schema_registry::CompatibilityLevel| super::workloads::short(serde_json::to_value(l).ok().as_ref());
+    let level = |l: &crate::model::schema_registry::CompatibilityLevel| super::consequence::short(serde_json::to_value(l).ok().as_ref());
     let checked = "schemas registered from now on are checked against the new level; those already registered stay";
     if old.compatibility != new.compatibility {
         out.push(Consequence::new(Reason::RegistryCompatibility, Impact::Info, object, format!("global compatibility {} -> {}: {checked}", level(&old.compatibility), level(&new.compatibility))));

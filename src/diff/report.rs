@@ -1,11 +1,12 @@
 //! The diff printed: a plan first (objects added, changed, replaced and removed, by Rivven
 //! resource), then one line per consequence, then the changed fields with unified hunks. Three
 //! formats: human (coloured on a terminal), markdown for pull-request comments (capped), JSON.
+//! Every printed text goes through [`super::secrets::Masked::scrub`], the masks' last guard.
 use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::consequence::{object_label, object_ref_json, Consequence, Impact};
+use super::consequence::{object_label, Consequence, Impact};
 use super::fields::{FieldChange, FieldPath, Segment};
 use super::{Action, Diff, ObjectDiff};
 
@@ -76,7 +77,7 @@ fn reason_word(c: &Consequence) -> String {
 
 /// A value in one line, cut at [`VALUE_WIDTH`] characters.
 fn value(v: Option<&Value>) -> String {
-    let text = super::workloads::short(v);
+    let text = super::consequence::short(v);
     let text = text.replace('\n', "\\n");
     if text.chars().count() > VALUE_WIDTH {
         let cut: String = text.chars().take(VALUE_WIDTH).collect();
@@ -157,8 +158,12 @@ impl Paint {
     }
 }
 
-/// The human report (colours only when `color`).
+/// The human report (colours only when `color`), through the last guard of the masks.
 pub fn human(diff: &Diff, color: bool) -> String {
+    diff.masked.scrub(human_text(diff, color))
+}
+
+fn human_text(diff: &Diff, color: bool) -> String {
     let paint = Paint { on: color };
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint.wrap("1", &plan_line(diff)));
@@ -299,13 +304,20 @@ fn fields_count(o: &ObjectDiff) -> String {
     }
 }
 
+/// The JSON report as printed (pretty, one final newline), through the last guard of the masks.
+pub fn json_text(diff: &Diff) -> String {
+    let mut text = serde_json::to_string_pretty(&json(diff)).expect("the report serializes");
+    text.push('\n');
+    diff.masked.scrub(text)
+}
+
 /// The JSON report (version 1; documented in the README).
 pub fn json(diff: &Diff) -> Value {
     let objects: Vec<Value> = diff
         .objects
         .iter()
         .map(|o| {
-            let mut entry = serde_json::to_value(ObjectJson(&o.object)).unwrap_or(Value::Null);
+            let mut entry = json!(o.object);
             entry["resource"] = json!(o.resource);
             entry["action"] = json!(o.action);
             entry["changes"] = o.changes.iter().map(|c| json!({ "path": c.path.to_string(), "before": c.before, "after": c.after })).collect();
@@ -313,6 +325,7 @@ pub fn json(diff: &Diff) -> Value {
         })
         .collect();
     let count = |i: Impact| diff.consequences.iter().filter(|c| c.impact == i).count();
+    let (restarts, stops) = restarting_and_stopping(diff);
     json!({
         "version": 1,
         "summary": {
@@ -323,21 +336,13 @@ pub fn json(diff: &Diff) -> Value {
             "unchanged": diff.unchanged,
             "changed": !diff.is_empty(),
             "disruptive": diff.is_disruptive(),
-            "restarts": restarting_and_stopping(diff).0,
-            "stops": restarting_and_stopping(diff).1,
+            "restarts": restarts,
+            "stops": stops,
             "consequences": { "disruptive": count(Impact::Disruptive), "restart": count(Impact::Restart), "info": count(Impact::Info) },
         },
         "objects": objects,
         "consequences": diff.consequences,
     })
-}
-
-struct ObjectJson<'a>(&'a crate::render::ObjectRef);
-
-impl serde::Serialize for ObjectJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        object_ref_json(self.0, s)
-    }
 }
 
 #[cfg(test)]

@@ -80,11 +80,10 @@ impl Walker<'_> {
             Value::Array(items) => {
                 // Entries with distinct names are keyed by name, as the diff matches them, so a
                 // secret is compared with the same entry's on the other side wherever it moved.
-                let names: Option<Vec<&str>> = items.iter().map(|v| v.get("name").and_then(Value::as_str)).collect();
-                let distinct = names.as_ref().is_some_and(|n| n.iter().collect::<std::collections::BTreeSet<_>>().len() == n.len());
-                let key = |i: usize| match (&names, distinct) {
-                    (Some(n), true) => format!("{pointer}/[name={}]", n[i]),
-                    _ => format!("{pointer}/{i}"),
+                let names = super::fields::names(items);
+                let key = |i: usize| match &names {
+                    Some(n) => format!("{pointer}/[name={}]", n[i]),
+                    None => format!("{pointer}/{i}"),
                 };
                 Value::Array(items.iter().enumerate().map(|(i, v)| self.value(&key(i), v, secret)).collect())
             }

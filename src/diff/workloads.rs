@@ -2,7 +2,7 @@
 //! pods restart and why, what scaling and storage changes cost.
 use serde_json::Value;
 
-use super::consequence::{namespace_flag, object_label, Consequence, Impact, Reason};
+use super::consequence::{namespace_flag, object_label, short, Consequence, Impact, Reason};
 use super::fields::{FieldChange, FieldPath};
 use crate::render::ObjectRef;
 
@@ -313,15 +313,6 @@ fn service(object: &ObjectRef, changes: &[FieldChange]) -> Vec<Consequence> {
     }
     let details: Vec<String> = visible.iter().map(|c| format!("{} {} -> {}", c.path, short(c.before.as_ref()), short(c.after.as_ref()))).collect();
     vec![Consequence::new(Reason::ServiceChange, Impact::Restart, object, format!("clients notice: {}", details.join("; ")))]
-}
-
-/// A value in one line: scalars as written, the rest as compact JSON; `(none)` when absent.
-pub fn short(value: Option<&Value>) -> String {
-    match value {
-        None => "(none)".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    }
 }
 
 /// A Kubernetes quantity in base units (`10Gi`, `500M`, `1.5Ti`, `100m`); `None` when not one.

@@ -32,14 +32,17 @@ pub struct RenderedObject {
     pub from: Option<ResourceRef>,
 }
 
-/// apiVersion, kind, namespace and name: what identifies an object in a cluster.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// apiVersion, kind, namespace and name: what identifies an object in a cluster (serialized as
+/// Kubernetes writes it: `apiVersion`, `kind`, `namespace` when set, `name`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     /// `apiVersion`.
     pub api_version: String,
     /// `kind`.
     pub kind: String,
     /// `metadata.namespace` (`None`: chosen at apply time).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// `metadata.name`.
     pub name: String,
