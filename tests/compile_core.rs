@@ -27,7 +27,7 @@ fn topic() -> String {
 
 #[test]
 fn the_cluster_domain_reaches_every_rendered_address() {
-    let options = CompileOptions { render: RenderOptions { cluster_domain: "corp.internal".into() }, ..CompileOptions::default() };
+    let options = CompileOptions { render: RenderOptions { cluster_domain: "corp.internal".into(), ..RenderOptions::default() }, ..CompileOptions::default() };
     let c = compile_texts(&[("git:HEAD/cluster.yaml", &cluster(None)), ("git:HEAD/connect.yaml", &connect()), ("git:HEAD/registry.yaml", &registry())], &options);
     assert!(c.renderable(), "{:?}", c.diagnostics);
     let text: String = c.objects().iter().map(|o| serde_json::to_string(&o.value).unwrap()).collect();

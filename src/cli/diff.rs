@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::io::sayln;
 use super::{limit_exit, summary, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::compile::settings::Settings;
 use crate::compile::{compile, Compilation, CompileOptions, Input};
 use crate::diagnostics::emit::Format;
 use crate::diagnostics::{Diagnostics, Severity};
@@ -96,9 +97,14 @@ fn sides(args: &DiffArgs) -> Result<Sides, String> {
 
 /// Runs `diff`.
 pub fn run(args: &DiffArgs) -> u8 {
-    let options = match super::render_options(&args.cluster_domain)
-        .and_then(|render| super::compile_options(args.strict, &args.deny, args.rivven_version.as_deref(), false, render))
-    {
+    let settings = Settings {
+        strict: args.strict,
+        deny: args.deny.clone(),
+        rivven_version: args.rivven_version.clone(),
+        cluster_domain: Some(args.cluster_domain.clone()),
+        ..Settings::default()
+    };
+    let options = match super::compile_options(&settings, false) {
         Ok(o) => o,
         Err(code) => return code,
     };

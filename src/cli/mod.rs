@@ -6,14 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::compile::{compile, default_version_findings, Compilation, CompileOptions, Input};
+use crate::compile::settings::Settings;
+use crate::compile::{compile, Compilation, CompileOptions, Input};
 use crate::diagnostics::emit::{self, Report};
-use crate::diagnostics::{Deny, Diagnostics, Severity};
-use crate::render::RenderOptions;
+use crate::diagnostics::{Diagnostics, Severity};
 
 mod completions;
 mod diff;
 mod io;
+mod krm;
 mod render;
 mod rules;
 mod schemas;
@@ -51,6 +52,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, and an example of the fix.
     Explain(rules::ExplainArgs),
+    /// Run as a Kustomize or kpt KRM function: a ResourceList on standard input, one on standard output.
+    Krm(krm::KrmArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), e.g. `rivven-render man > /usr/local/share/man/man1/rivven-render.1`.
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Crd(args) => schemas::run_crd(&args),
         Command::Rules(args) => rules::run_rules(&args),
         Command::Explain(args) => rules::run_explain(&args),
+        Command::Krm(args) => krm::run(&args),
         Command::Completions(args) => completions::run_completions(&args),
         Command::Man => completions::run_man(),
     };
@@ -108,32 +112,17 @@ pub fn main() -> ExitCode {
 
 /// The options of a run from the flags every reading command shares; `Err` carries the exit code
 /// of a flag value that makes no sense (printed here, before any input is read).
-pub fn compile_options(strict: bool, deny: &[String], rivven_version: Option<&str>, validate_only: bool, render: RenderOptions) -> Result<CompileOptions, u8> {
-    let deny = Deny::parse(deny).map_err(|e| {
+pub fn compile_options(settings: &Settings, validate_only: bool) -> Result<CompileOptions, u8> {
+    settings.options(validate_only).map_err(|e| {
         sayln!("rivven-render: {e}");
         EXIT_USAGE
-    })?;
-    let bad_version = rivven_version.map(default_version_findings).unwrap_or_default().into_iter().find(|d| d.severity == Severity::Error);
-    if let Some(d) = bad_version {
-        sayln!("rivven-render: {}", d.message);
-        return Err(EXIT_USAGE);
-    }
-    Ok(CompileOptions { strict, render, default_version: rivven_version.map(str::to_owned), deny, validate_only })
-}
-
-/// The render options of `--cluster-domain`; `Err` carries the exit code of a bad domain.
-pub fn render_options(cluster_domain: &str) -> Result<RenderOptions, u8> {
-    if let Err(why) = crate::validate::k8s::dns1123_subdomain(cluster_domain) {
-        sayln!("rivven-render: --cluster-domain {cluster_domain}: {why}");
-        return Err(EXIT_USAGE);
-    }
-    Ok(RenderOptions { cluster_domain: cluster_domain.to_owned() })
+    })
 }
 
 /// Compiles the inputs with the command's options; `Err` carries the exit code of an input that
 /// could not be read or an option that makes no sense. Nothing is printed but such an error.
-pub fn compile_input(input: &InputArgs, validate_only: bool, render: RenderOptions) -> Result<Compilation, u8> {
-    let options = compile_options(input.strict, &input.deny, input.rivven_version.as_deref(), validate_only, render)?;
+pub fn compile_input(input: &InputArgs, validate_only: bool, settings: Settings) -> Result<Compilation, u8> {
+    let options = compile_options(&Settings { strict: input.strict, deny: input.deny.clone(), rivven_version: input.rivven_version.clone(), ..settings }, validate_only)?;
     Ok(compile(&Input::from_args(&input.paths), &options))
 }
 

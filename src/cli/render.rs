@@ -7,6 +7,7 @@ use clap::Args;
 use super::io::sayln;
 
 use super::{compile_input, limit_exit, print_diagnostics, summary, Format, InputArgs, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::compile::settings::Settings;
 use crate::compile::Compilation;
 use crate::diagnostics::emit::{self, Report};
 use crate::render::DEFAULT_CLUSTER_DOMAIN;
@@ -26,6 +27,15 @@ pub struct RenderArgs {
     /// The cluster's DNS domain, used in every rendered service address.
     #[arg(long, value_name = "DOMAIN", default_value = DEFAULT_CLUSTER_DOMAIN)]
     cluster_domain: String,
+    /// The target cluster's Kubernetes release (e.g. 1.30 or v1.30.2): objects it does not serve are left out or moved to a served API, with a note.
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// API group/versions the target cluster serves (repeatable or comma-separated, e.g. `v1,apps/v1,monitoring.coreos.com/v1`): a ServiceMonitor is left out unless `monitoring.coreos.com/v1` is listed.
+    #[arg(long, value_name = "GROUP/VERSION", value_delimiter = ',')]
+    api_versions: Vec<String>,
+    /// The namespace of resources that name none (their objects and service addresses get it).
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    namespace: Option<String>,
     /// Also write the findings to this file (whether or not the input renders).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -36,11 +46,14 @@ pub struct RenderArgs {
 
 /// Runs `render`: nothing is written unless every input is valid.
 pub fn run(args: &RenderArgs) -> u8 {
-    let options = match super::render_options(&args.cluster_domain) {
-        Ok(o) => o,
-        Err(code) => return code,
+    let settings = Settings {
+        cluster_domain: Some(args.cluster_domain.clone()),
+        kube_version: args.kube_version.clone(),
+        api_versions: (!args.api_versions.is_empty()).then(|| args.api_versions.clone()),
+        namespace: args.namespace.clone(),
+        ..Settings::default()
     };
-    let compilation = match compile_input(&args.input, false, options) {
+    let compilation = match compile_input(&args.input, false, settings) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -4,7 +4,7 @@ use clap::Args;
 use super::io::sayln;
 
 use super::{compile_input, limit_exit, print_diagnostics, print_diagnostics_to_stdout, summary, InputArgs, EXIT_INVALID, EXIT_OK};
-use crate::render::RenderOptions;
+use crate::compile::settings::Settings;
 
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
@@ -16,7 +16,7 @@ pub struct ValidateArgs {
 /// Runs `validate`: machine formats (`json`, `sarif`, `github`) go to standard output, the others to
 /// standard error; the closing summary line always goes to standard error.
 pub fn run(args: &ValidateArgs) -> u8 {
-    let compilation = match compile_input(&args.input, true, RenderOptions::default()) {
+    let compilation = match compile_input(&args.input, true, Settings::default()) {
         Ok(c) => c,
         Err(code) => return code,
     };

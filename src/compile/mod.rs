@@ -10,6 +10,8 @@ use crate::validate::{Validated, Validator};
 
 pub use crate::load::Input;
 
+pub mod settings;
+
 /// The rule of an input without any Rivven resource.
 pub const NO_RESOURCES_RULE: &str = "load/no-resources";
 
@@ -30,6 +32,11 @@ pub struct CompileOptions {
     /// Only validate: keep no typed resource (the cross-resource rules need only small facts of
     /// each document), so memory does not grow with the input. Nothing can be rendered then.
     pub validate_only: bool,
+    /// The namespace of resources that name none (Argo CD's application namespace, `--namespace`).
+    pub default_namespace: Option<String>,
+    /// Drop the annotations kustomize and kpt add to items (`config.kubernetes.io/…`), so they are
+    /// not copied to the rendered objects.
+    pub drop_function_annotations: bool,
 }
 
 /// A plan and the namespace its ConfigMap is rendered into (`None`: chosen at apply time): two
@@ -117,7 +124,7 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
     if let Some(version) = &options.default_version {
         diagnostics.extend(default_version_findings(version));
     }
-    let load_options = LoadOptions { strict: options.strict };
+    let load_options = LoadOptions { strict: options.strict, default_namespace: options.default_namespace.as_deref(), drop_function_annotations: options.drop_function_annotations };
     // Both cores: one thread reads and parses, this one checks, a bounded queue between them (a
     // few documents in flight, so memory does not grow with the input).
     let (sources, load_diagnostics) = std::thread::scope(|scope| {
@@ -140,6 +147,9 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
     if documents == 0 && !diagnostics.has_errors() {
         // Succeeding on nothing would let a GitOps tool prune everything it manages.
         diagnostics.push(Diagnostic::error(NO_RESOURCES_RULE, "no Rivven resource found in the input"));
+    }
+    if !diagnostics.has_errors() && !options.validate_only {
+        diagnostics.extend(render::target_findings(&validated, &options.render));
     }
     options.deny.apply(&mut diagnostics);
     Compilation { sources, documents, validated, diagnostics, options: options.clone() }

@@ -11,6 +11,7 @@ pub mod emit;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod krm;
 pub mod report;
 pub mod sarif;
 pub mod suggest;

@@ -11,6 +11,7 @@ use crate::model::{Kind, API_VERSION, GROUP};
 
 
 pub mod git;
+pub mod krm;
 pub mod spans;
 pub mod tree;
 
@@ -67,9 +68,14 @@ impl Document {
 
 /// Options of loading.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct LoadOptions {
+pub struct LoadOptions<'a> {
     /// Documents of other kinds are errors instead of notes.
     pub strict: bool,
+    /// The namespace given to Rivven documents that name none (so cross-references and rendered
+    /// addresses use it too).
+    pub default_namespace: Option<&'a str>,
+    /// Drop the annotations KRM functions add (a KRM item's `config.kubernetes.io/index`, …).
+    pub drop_function_annotations: bool,
 }
 
 /// Everything read in one run.
@@ -315,6 +321,13 @@ pub fn load_text_each(
             }
             Route::Rivven(kind) => {
                 *count += 1;
+                let mut value = value;
+                if let (Some(ns), Some(metadata)) = (options.default_namespace, value.get_mut("metadata").and_then(Value::as_object_mut)) {
+                    metadata.entry("namespace").or_insert_with(|| Value::from(ns));
+                }
+                if options.drop_function_annotations {
+                    value = krm::without_function_annotations(&value);
+                }
                 each(Document { file, index_in_file: doc_index, kind, value, spans });
             }
             Route::Skip(d) | Route::Reject(d) => {

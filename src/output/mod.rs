@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::render::{Rendered, RenderedObject};
 use crate::yaml;
 
+pub mod krm;
+
 
 
 /// Name of the file, inside an output directory, that lists the files rivven-render wrote there

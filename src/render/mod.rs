@@ -12,6 +12,7 @@ pub mod common;
 pub mod connect;
 pub mod connect_config;
 pub mod schema_registry;
+pub mod target;
 pub mod topic;
 
 /// One rendered Kubernetes object.
@@ -88,6 +89,8 @@ pub fn kind_rank(kind: &str) -> usize {
 pub struct RenderOptions {
     /// The cluster's DNS domain, in every rendered service address (`cluster.local` by default).
     pub cluster_domain: String,
+    /// The cluster's release and APIs, when known: objects it does not serve are left out or moved.
+    pub target: target::Target,
 }
 
 /// The cluster domain of a Kubernetes cluster installed with the defaults.
@@ -95,7 +98,7 @@ pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        Self { cluster_domain: DEFAULT_CLUSTER_DOMAIN.to_owned() }
+        Self { cluster_domain: DEFAULT_CLUSTER_DOMAIN.to_owned(), target: target::Target::default() }
     }
 }
 
@@ -140,8 +143,37 @@ pub fn render_each<E>(validated: &Validated, options: &RenderOptions, each: &mut
         objects.sort_by(|a, b| (a.kind_rank(), &a.kind, &a.name).cmp(&(b.kind_rank(), &b.kind, &b.name)));
         for mut object in objects {
             object.from = Some(from.clone());
+            match options.target.fit(&mut object.value) {
+                target::Fit::Keep => {}
+                target::Fit::Changed(_) => object.api_version = object.value["apiVersion"].as_str().unwrap_or_default().to_owned(),
+                target::Fit::Omitted(_) => continue,
+            }
             each(object)?;
         }
     }
     Ok(())
 }
+
+/// One note per object the target cluster changed or left out (none for the default target): the
+/// objects are rendered once more, without the target, to find them.
+pub fn target_findings(validated: &Validated, options: &RenderOptions) -> Vec<crate::diagnostics::Diagnostic> {
+    let mut findings = Vec::new();
+    if options.target.is_default() {
+        return findings;
+    }
+    let untargeted = RenderOptions { target: target::Target::default(), ..options.clone() };
+    let _ = render_each(validated, &untargeted, &mut |mut object| {
+        let what = format!("{} {}", object.kind, object.name);
+        let message = match options.target.fit(&mut object.value) {
+            target::Fit::Keep => return Ok::<(), std::convert::Infallible>(()),
+            target::Fit::Changed(why) => format!("{what} changed for the target cluster: {why}"),
+            target::Fit::Omitted(why) => format!("{what} left out: {why}"),
+        };
+        findings.push(crate::diagnostics::Diagnostic::note(TARGET_RULE, message).resource(object.from));
+        Ok(())
+    });
+    findings
+}
+
+/// The rule of the notes of [`target_findings`].
+pub const TARGET_RULE: &str = "platform/target-api";

@@ -162,4 +162,13 @@ spec:
         example: r#"spec:
   version: 0.0.22"#,
     },
+    Rule {
+        id: "platform/target-api",
+        severity: Severity::Note,
+        summary: "an object was left out or changed for the target cluster's APIs",
+        explanation: r#"With `--kube-version` or `--api-versions` (Argo CD passes `KUBE_VERSION` and `KUBE_API_VERSIONS`), rivven-render renders for that cluster: a ServiceMonitor is left out when `monitoring.coreos.com/v1` is not served (the prometheus-operator CRDs are not installed, so the API server would refuse the object), a PodDisruptionBudget is rendered as `policy/v1beta1` for Kubernetes 1.20 and older, and a StatefulSet's `persistentVolumeClaimRetentionPolicy` is left out before 1.27, where the API server ignores it (volumes are then kept). The note names each object. Install the missing API, or turn the feature off in the resource to silence it."#,
+        example: r#"spec:
+  metrics:
+    serviceMonitorEnabled: false   # when the cluster has no prometheus-operator"#,
+    },
 ];

@@ -1,0 +1,156 @@
+//! `rivven-render krm`: a Kustomize / kpt KRM function. A `ResourceList` on standard input, one
+//! on standard output: Rivven items are replaced by their rendered objects (transformer), and a
+//! `RivvenRender` functionConfig may name files or carry resources to render (generator). Errors go
+//! to `results[]` and to standard error (kustomize drops `results`), with no items at all.
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::Value;
+
+use super::io::sayln;
+use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::compile::settings::{Settings, CONFIG_API_VERSION, CONFIG_KIND};
+use crate::compile::{compile, Compilation, Input};
+use crate::diagnostics::emit::{self, Format, Report};
+use crate::load::krm::{self, inputs, ResourceList};
+
+/// Arguments of `krm` (none: everything comes in the ResourceList).
+#[derive(Args, Debug)]
+pub struct KrmArgs {}
+
+/// Directory, in the `path` annotations of rendered objects, that kpt writes them to.
+pub const OUTPUT_DIR: &str = "rivven-render";
+
+/// Runs the function.
+pub fn run(_args: &KrmArgs) -> u8 {
+    let mut text = String::new();
+    let limit = crate::load::MAX_INPUT_BYTES;
+    match std::io::stdin().take(limit + 1).read_to_string(&mut text) {
+        Ok(n) if n as u64 > limit => return fail("", &format!("the function input is larger than {} MiB, the limit of one run", limit >> 20), EXIT_USAGE),
+        Ok(_) => {}
+        Err(e) => return fail("", &format!("cannot read the function input: {e}"), EXIT_USAGE),
+    }
+    let list = match krm::read(text) {
+        Ok(list) => list,
+        Err(e) => return fail("", &e, EXIT_INVALID),
+    };
+    let settings = match settings(list.function_config.as_ref()) {
+        Ok(s) => s,
+        Err(e) => return fail(&list.api_version, &e, EXIT_INVALID),
+    };
+    let mut options = match settings.options(false) {
+        Ok(o) => o,
+        Err(e) => return fail(&list.api_version, &format!("functionConfig: {e}"), EXIT_INVALID),
+    };
+    options.drop_function_annotations = true;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let rivven: BTreeSet<usize> = list.items.iter().enumerate().filter(|(_, i)| is_rivven(&i.value)).map(|(n, _)| n).collect();
+    let mut to_compile = inputs::items(&list, &rivven, &cwd);
+    for path in &settings.paths {
+        match inputs::inside(&cwd, path) {
+            Ok(p) => to_compile.push(Input::Path(p)),
+            Err(e) => return fail(&list.api_version, &format!("functionConfig spec.paths: {e}"), EXIT_INVALID),
+        }
+    }
+    to_compile.extend(inputs::inline(&list, &settings.resources));
+    let compilation = compile(&to_compile, &options);
+    let report = Report::new(&compilation.diagnostics, &compilation.sources, false);
+    let results = crate::diagnostics::krm::results(&report);
+    print_to_stderr(&compilation);
+    if compilation.failed_to_read() || !compilation.renderable() {
+        let code = if compilation.failed_to_read() { EXIT_USAGE } else { EXIT_INVALID };
+        sayln!("rivven-render krm: {}; no items were emitted", super::summary(&compilation.diagnostics));
+        return emit_failure(&list.api_version, &results, code);
+    }
+    let objects = annotated_objects(&compilation, &list);
+    let out = crate::output::krm::write(&list, &rivven, &objects, &results);
+    write_out(&out)
+}
+
+/// Errors and warnings as plain `file:line:column: severity[rule]: message` lines, no colour.
+fn print_to_stderr(compilation: &Compilation) {
+    let report = Report::new(&compilation.diagnostics, &compilation.sources, true);
+    let mut err = std::io::stderr().lock();
+    let _ = emit::emitter(Format::Short, false).emit(&report, &mut err);
+}
+
+fn fail(api_version: &str, message: &str, code: u8) -> u8 {
+    sayln!("rivven-render krm: error: {message}");
+    let result = serde_json::json!({"message": message, "severity": "error", "tags": {"rule": "krm/input"}});
+    emit_failure(api_version, &[result], code)
+}
+
+fn emit_failure(api_version: &str, results: &[Value], code: u8) -> u8 {
+    let _ = write_out(&crate::output::krm::write_failure(api_version, results));
+    code
+}
+
+/// Writes the whole output at once; any failure (a closed pipe included) is an error: a function
+/// must never look successful with a partial list.
+fn write_out(text: &str) -> u8 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            sayln!("rivven-render krm: cannot write the output: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn is_rivven(item: &Value) -> bool {
+    item.get("apiVersion").and_then(Value::as_str).is_some_and(|v| v.starts_with(&format!("{}/", crate::model::GROUP)))
+}
+
+/// The `RivvenRender` functionConfig's spec (none: the defaults).
+fn settings(config: Option<&Value>) -> Result<Settings, String> {
+    let Some(config) = config else { return Ok(Settings::default()) };
+    let field = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or_default();
+    if field("kind") != CONFIG_KIND || field("apiVersion") != CONFIG_API_VERSION {
+        return Err(format!(
+            "the functionConfig is a `{}` `{}`; rivven-render takes `apiVersion: {CONFIG_API_VERSION}`, `kind: {CONFIG_KIND}` (or none)",
+            field("apiVersion"),
+            field("kind")
+        ));
+    }
+    match config.get("spec") {
+        None | Some(Value::Null) => Ok(Settings::default()),
+        Some(spec) => serde_json::from_value(spec.clone()).map_err(|e| format!("functionConfig spec: {e}")),
+    }
+}
+
+/// The rendered objects, each with `path` and `index` annotations of its own (kpt writes each to
+/// `rivven-render/<file>`; no other item has such a path).
+fn annotated_objects(compilation: &Compilation, list: &ResourceList) -> Vec<Value> {
+    let taken: BTreeSet<String> = list
+        .items
+        .iter()
+        .filter_map(|i| krm::annotation(&i.value, "internal.config.kubernetes.io/path").or_else(|| krm::annotation(&i.value, "config.kubernetes.io/path")))
+        .map(str::to_owned)
+        .collect();
+    compilation
+        .objects()
+        .into_iter()
+        .map(|object| {
+            let mut path = format!("{OUTPUT_DIR}/{}", crate::output::file_name(&object));
+            while taken.contains(&path) {
+                path = format!("{OUTPUT_DIR}/_{}", &path[OUTPUT_DIR.len() + 1..]);
+            }
+            let mut value = object.value;
+            let metadata = value["metadata"].as_object_mut().expect("rendered objects have metadata");
+            let annotations = metadata.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+            if let Some(a) = annotations.as_object_mut() {
+                for key in ["config.kubernetes.io/path", "internal.config.kubernetes.io/path"] {
+                    a.insert(key.into(), Value::from(path.clone()));
+                }
+                for key in ["config.kubernetes.io/index", "internal.config.kubernetes.io/index"] {
+                    a.insert(key.into(), Value::from("0"));
+                }
+            }
+            value
+        })
+        .collect()
+}

@@ -1,0 +1,230 @@
+//! The inputs of a KRM run: the Rivven items, each read from the file it came from where that file
+//! can be found, and the resources written inline in the functionConfig.
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{annotation, without_function_annotations, ResourceList};
+use crate::load::{tree, Input};
+use crate::source::SourceFile;
+
+/// A path of `spec.paths`, inside the directory the function runs in (the kustomization's): an
+/// absolute path, or one that leaves it (`..`, a link out), is refused, as kustomize refuses to load
+/// files outside a kustomization.
+pub fn inside(root: &Path, path: &str) -> Result<PathBuf, String> {
+    let relative = Path::new(path);
+    if path.is_empty() || relative.is_absolute() || relative.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_))) {
+        return Err(format!("`{path}` must be a relative path inside {} (no `..`)", root.display()));
+    }
+    let real = std::fs::canonicalize(root.join(relative)).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    if !real.starts_with(&real_root) {
+        return Err(format!("`{path}` leads outside {} (through a symbolic link)", root.display()));
+    }
+    Ok(relative.to_owned())
+}
+
+/// The inputs of the Rivven items. An item is read from the file it came from when that file can be
+/// found and still holds it unchanged (no transformer ran on it before), so findings point at its
+/// real lines: the file a `path` or `origin` annotation names (kpt, kustomize's `buildMetadata:
+/// [originAnnotations]`), else one of the local files the kustomization in the working directory
+/// lists (kustomize runs functions there and names no file). Any other item is read from its own
+/// entry in the function input (lines counted from the entry).
+pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> Vec<Input> {
+    let mut by_file: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut from_stream = Vec::new();
+    let mut listed: Option<Listed> = None;
+    for &i in rivven {
+        let item = &list.items[i].value;
+        let annotated = annotated(item).filter(|(p, _)| cwd.join(p).is_file());
+        let found = annotated.or_else(|| listed.get_or_insert_with(|| Listed::new(cwd)).find(item));
+        match found {
+            Some((path, index)) => by_file.entry(path).or_default().push((i, index)),
+            None => from_stream.push(i),
+        }
+    }
+    let mut inputs = Vec::new();
+    for (path, items) in by_file {
+        let (input, unmatched) = original_file(list, &cwd.join(&path), &path, &items);
+        inputs.extend(input);
+        from_stream.extend(unmatched);
+    }
+    from_stream.sort_unstable();
+    for i in from_stream {
+        let item = &list.items[i];
+        let name = match annotated(&item.value) {
+            Some((p, _)) => format!("{p} (item {i} of the function input)"),
+            None => format!("<function input> item {i}"),
+        };
+        let text = match &item.region {
+            Some(region) => region.document(&list.text),
+            None => serde_json::to_string_pretty(&item.value).unwrap_or_default(),
+        };
+        inputs.push(Input::Text { name, text });
+    }
+    inputs
+}
+
+/// The file and document index an item's annotations name: kpt's `internal.config.kubernetes.io/path`
+/// (or the older `config.kubernetes.io/path`) with its index, or kustomize's origin annotation.
+fn annotated(item: &Value) -> Option<(String, usize)> {
+    let index = annotation(item, "internal.config.kubernetes.io/index").or_else(|| annotation(item, "config.kubernetes.io/index")).and_then(|i| i.parse().ok()).unwrap_or(0);
+    if let Some(path) = annotation(item, "internal.config.kubernetes.io/path").or_else(|| annotation(item, "config.kubernetes.io/path")) {
+        return Some((path.to_owned(), index));
+    }
+    // `config.kubernetes.io/origin: "path: cluster.yaml\n"`: the document's index is not given.
+    let origin = annotation(item, "config.kubernetes.io/origin")?;
+    let path = origin.lines().find_map(|l| l.trim().strip_prefix("path:")).map(|p| p.trim().trim_matches(['"', '\'']).to_owned())?;
+    (!origin.contains("repo:")).then_some((path, usize::MAX))
+}
+
+/// The Rivven documents of the local files a kustomization lists (`resources`, `components`, and
+/// the kustomizations of listed directories, recursively), by content: where kustomize read them.
+struct Listed {
+    /// Canonical JSON of a document -> (file, document index), in listing order.
+    documents: HashMap<String, Vec<(String, usize)>>,
+    /// Entries already handed out (two equal documents go to two items).
+    used: HashSet<(String, usize)>,
+}
+
+/// Most kustomization directories followed, and most files read, when looking for origins.
+const MAX_LISTED: usize = 200;
+
+impl Listed {
+    fn new(cwd: &Path) -> Self {
+        let mut listed = Self { documents: HashMap::new(), used: HashSet::new() };
+        let (mut dirs, mut seen, mut files) = (vec![PathBuf::new()], HashSet::new(), Vec::new());
+        while let Some(dir) = dirs.pop() {
+            if seen.len() >= MAX_LISTED || !seen.insert(dir.clone()) {
+                continue;
+            }
+            let Some(kustomization) = ["kustomization.yaml", "kustomization.yml", "Kustomization"].iter().find_map(|n| std::fs::read_to_string(cwd.join(&dir).join(n)).ok()) else {
+                continue;
+            };
+            for entry in listed_entries(&kustomization) {
+                if entry.contains("://") || entry.starts_with("git@") || entry.starts_with("github.com/") {
+                    continue; // a remote base: not on this disk
+                }
+                let path = crate::diagnostics::report::normalized(&dir.join(&entry));
+                let full = cwd.join(&path);
+                if full.is_dir() {
+                    dirs.push(path);
+                } else if full.is_file() && files.len() < MAX_LISTED {
+                    files.push(path);
+                }
+            }
+        }
+        for file in files {
+            let name = file.to_string_lossy().into_owned();
+            let Ok(text) = std::fs::read_to_string(cwd.join(&file)) else { continue };
+            for (index, value) in documents(&name, text).into_iter().enumerate() {
+                listed.documents.entry(canonical(&without_function_annotations(&value))).or_default().push((name.clone(), index));
+            }
+        }
+        listed
+    }
+
+    /// The first unused listed document equal to the item.
+    fn find(&mut self, item: &Value) -> Option<(String, usize)> {
+        let candidates = self.documents.get(&canonical(&without_function_annotations(item)))?;
+        let found = candidates.iter().find(|c| !self.used.contains(*c))?.clone();
+        self.used.insert(found.clone());
+        Some(found)
+    }
+}
+
+/// The entries of `resources` and `components` of a kustomization's text.
+fn listed_entries(kustomization: &str) -> Vec<String> {
+    let Some(value) = documents("kustomization.yaml", kustomization.to_owned()).into_iter().next() else { return Vec::new() };
+    ["resources", "components", "bases"]
+        .iter()
+        .filter_map(|key| value.get(*key).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The documents of a YAML text (empty when it does not parse).
+fn documents(name: &str, text: String) -> Vec<Value> {
+    let source = SourceFile::new(name.to_owned(), text);
+    let mut alias_nodes = 0;
+    let (documents, _) = tree::parse_stream(&source.text, &source, 0, &mut alias_nodes);
+    documents.into_iter().filter_map(Result::ok).map(|(v, _)| v).filter(|v| !v.is_null()).collect()
+}
+
+/// JSON with object keys sorted, so that two equal documents written in another key order match.
+fn canonical(value: &Value) -> String {
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
+}
+
+/// The file an item came from, with every document but the items' blanked (lines and columns
+/// stay), or the items that do not equal their document there. An index of `usize::MAX` (an
+/// origin annotation gives none) matches the first equal document.
+fn original_file(list: &ResourceList, file: &Path, name: &str, items: &[(usize, usize)]) -> (Option<Input>, Vec<usize>) {
+    let all = || items.iter().map(|(i, _)| *i).collect();
+    let Ok(text) = std::fs::read_to_string(file) else { return (None, all()) };
+    let source = SourceFile::new(name.to_owned(), text);
+    let mut alias_nodes = 0;
+    let (documents, error) = tree::parse_stream(&source.text, &source, 0, &mut alias_nodes);
+    if error.is_some() {
+        return (None, all());
+    }
+    let documents: Vec<_> = documents.into_iter().filter_map(Result::ok).filter(|(v, _)| !v.is_null()).collect();
+    let (mut keep, mut unmatched) = (BTreeSet::new(), Vec::new());
+    for &(item, index) in items {
+        let wanted = without_function_annotations(&list.items[item].value);
+        let same = |n: usize| documents.get(n).is_some_and(|(value, _)| without_function_annotations(value) == wanted);
+        let found = if index == usize::MAX { (0..documents.len()).find(|&n| !keep.contains(&n) && same(n)) } else { same(index).then_some(index) };
+        match found {
+            Some(n) => {
+                keep.insert(n);
+            }
+            None => unmatched.push(item),
+        }
+    }
+    if keep.is_empty() {
+        return (None, unmatched);
+    }
+    let mut bytes = source.text.as_bytes().to_vec();
+    for (_, spans) in documents.iter().enumerate().filter(|(n, _)| !keep.contains(n)).map(|(_, d)| d) {
+        if let Some(span) = spans.get("") {
+            for b in &mut bytes[span.value.clone()] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+    // Blanks replace whole UTF-8 sequences (every byte of one), so the text stays UTF-8.
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    (Some(Input::Text { name: name.to_owned(), text }), unmatched)
+}
+
+/// The resources written inline in the functionConfig's `spec.resources`.
+pub fn inline(list: &ResourceList, resources: &[Value]) -> Vec<Input> {
+    let origin = list.function_config.as_ref().and_then(|c| annotated(c)).map(|(p, _)| p);
+    (0..resources.len())
+        .map(|i| {
+            let name = format!("{} spec.resources[{i}]", origin.as_deref().unwrap_or("functionConfig"));
+            let entry = (!list.json).then(|| list.span(&format!("/functionConfig/spec/resources/{i}"))).flatten().and_then(|s| list.entry(s));
+            let text = match entry {
+                Some(region) => region.document(&list.text),
+                None => serde_json::to_string_pretty(&resources[i]).unwrap_or_default(),
+            };
+            Input::Text { name, text }
+        })
+        .collect()
+}
