@@ -30,12 +30,16 @@ cmd_install() { # only what is missing: a warm machine never touches apt
   log "installing ${missing[*]} from Debian (cold: about a minute)"
   # Deny the packages' service starts for the duration of the install only: a policy already in
   # place is moved aside and put back, whatever ends the install.
-  local policy=/usr/sbin/policy-rc.d
-  [ -e "$policy" ] && mv "$policy" "$policy.rivven-render-saved"
-  trap 'rm -f "$policy"; [ -e "$policy.rivven-render-saved" ] && mv "$policy.rivven-render-saved" "$policy"' EXIT INT TERM
-  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+  # (A global, not a local: the EXIT trap runs after this function has returned, under `set -u`.)
+  policy_rc=/usr/sbin/policy-rc.d
+  [ -e "$policy_rc" ] && mv "$policy_rc" "$policy_rc.rivven-render-saved"
+  restore_policy() { rm -f "$policy_rc"; if [ -e "$policy_rc.rivven-render-saved" ]; then mv "$policy_rc.rivven-render-saved" "$policy_rc"; fi; }
+  trap restore_policy EXIT INT TERM
+  printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod +x "$policy_rc"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 ||
     die "apt-get install ${missing[*]} failed"
+  restore_policy
+  trap - EXIT INT TERM
   log "databases installed in $(elapsed "$t")"
 }
 

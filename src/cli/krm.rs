@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::io::sayln;
 use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
-use crate::compile::settings::{Settings, CONFIG_API_VERSION, CONFIG_KIND};
+use crate::compile::settings::Settings;
 use crate::compile::{compile, Compilation, Input};
 use crate::diagnostics::emit::{self, Format, Report};
 use crate::load::krm::{self, inputs, ResourceList};
@@ -36,7 +36,7 @@ pub fn run(_args: &KrmArgs) -> u8 {
         Ok(list) => list,
         Err(e) => return fail("", &e, EXIT_INVALID),
     };
-    let settings = match settings(list.function_config.as_ref()) {
+    let settings = match list.function_config.as_ref().map_or(Ok(Settings::default()), Settings::from_config) {
         Ok(s) => s,
         Err(e) => return fail(&list.api_version, &e, EXIT_INVALID),
     };
@@ -103,23 +103,6 @@ fn write_out(text: &str) -> u8 {
 
 fn is_rivven(item: &Value) -> bool {
     item.get("apiVersion").and_then(Value::as_str).is_some_and(|v| v.starts_with(&format!("{}/", crate::model::GROUP)))
-}
-
-/// The `RivvenRender` functionConfig's spec (none: the defaults).
-fn settings(config: Option<&Value>) -> Result<Settings, String> {
-    let Some(config) = config else { return Ok(Settings::default()) };
-    let field = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or_default();
-    if field("kind") != CONFIG_KIND || field("apiVersion") != CONFIG_API_VERSION {
-        return Err(format!(
-            "the functionConfig is a `{}` `{}`; rivven-render takes `apiVersion: {CONFIG_API_VERSION}`, `kind: {CONFIG_KIND}` (or none)",
-            field("apiVersion"),
-            field("kind")
-        ));
-    }
-    match config.get("spec") {
-        None | Some(Value::Null) => Ok(Settings::default()),
-        Some(spec) => serde_json::from_value(spec.clone()).map_err(|e| format!("functionConfig spec: {e}")),
-    }
 }
 
 /// The rendered objects, each with `path` and `index` annotations of its own (kpt writes each to

@@ -11,6 +11,7 @@ use crate::compile::{compile, Compilation, CompileOptions, Input};
 use crate::diagnostics::emit::{self, Report};
 use crate::diagnostics::{Diagnostics, Severity};
 
+mod argocd;
 mod completions;
 mod diff;
 mod io;
@@ -52,6 +53,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, and an example of the fix.
     Explain(rules::ExplainArgs),
+    /// Argo CD Config Management Plugin commands (`argocd generate` renders the application directory).
+    Argocd(argocd::ArgocdArgs),
     /// Run as a Kustomize or kpt KRM function: a ResourceList on standard input, one on standard output.
     Krm(krm::KrmArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run_rules(&args),
         Command::Explain(args) => rules::run_explain(&args),
         Command::Krm(args) => krm::run(&args),
+        Command::Argocd(args) => argocd::run(&args),
         Command::Completions(args) => completions::run_completions(&args),
         Command::Man => completions::run_man(),
     };

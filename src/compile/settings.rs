@@ -42,6 +42,23 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings of a `RivvenRender` config document (a KRM functionConfig, an Argo CD
+    /// application's `rivven-render.yaml`).
+    pub fn from_config(config: &serde_json::Value) -> Result<Self, String> {
+        let field = |key: &str| config.get(key).and_then(serde_json::Value::as_str).unwrap_or_default();
+        if field("kind") != CONFIG_KIND || field("apiVersion") != CONFIG_API_VERSION {
+            return Err(format!(
+                "the config is a `{}` `{}`; rivven-render takes `apiVersion: {CONFIG_API_VERSION}`, `kind: {CONFIG_KIND}`",
+                field("apiVersion"),
+                field("kind")
+            ));
+        }
+        match config.get("spec") {
+            None | Some(serde_json::Value::Null) => Ok(Self::default()),
+            Some(spec) => serde_json::from_value(spec.clone()).map_err(|e| format!("spec: {e}")),
+        }
+    }
+
     /// The compile options, or why a value makes no sense (the message names the setting by its
     /// CLI flag).
     pub fn options(&self, validate_only: bool) -> Result<CompileOptions, String> {
