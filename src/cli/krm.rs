@@ -45,6 +45,8 @@ pub fn run(_args: &KrmArgs) -> u8 {
         Err(e) => return fail(&list.api_version, &format!("functionConfig: {e}"), EXIT_INVALID),
     };
     options.drop_function_annotations = true;
+    let renames = crate::load::krm::renames::Renames::of(&list.items.iter().map(|i| &i.value).collect::<Vec<_>>());
+    options.renames = (!renames.is_empty()).then_some(renames);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let rivven: BTreeSet<usize> = list.items.iter().enumerate().filter(|(_, i)| is_rivven(&i.value)).map(|(n, _)| n).collect();
     let mut to_compile = inputs::items(&list, &rivven, &cwd);

@@ -37,6 +37,8 @@ pub struct CompileOptions {
     /// Drop the annotations kustomize and kpt add to items (`config.kubernetes.io/…`), so they are
     /// not copied to the rendered objects.
     pub drop_function_annotations: bool,
+    /// Renames kustomize made before the KRM function ran (its references follow them).
+    pub renames: Option<crate::load::krm::renames::Renames>,
 }
 
 /// A plan and the namespace its ConfigMap is rendered into (`None`: chosen at apply time): two
@@ -124,7 +126,7 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
     if let Some(version) = &options.default_version {
         diagnostics.extend(default_version_findings(version));
     }
-    let load_options = LoadOptions { strict: options.strict, default_namespace: options.default_namespace.as_deref(), drop_function_annotations: options.drop_function_annotations };
+    let load_options = LoadOptions { strict: options.strict, default_namespace: options.default_namespace.as_deref(), drop_function_annotations: options.drop_function_annotations, renames: options.renames.as_ref() };
     // Both cores: one thread reads and parses, this one checks, a bounded queue between them (a
     // few documents in flight, so memory does not grow with the input).
     let (sources, load_diagnostics) = std::thread::scope(|scope| {

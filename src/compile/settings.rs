@@ -86,6 +86,7 @@ impl Settings {
             validate_only,
             default_namespace: namespace.map(str::to_owned),
             drop_function_annotations: false,
+            renames: None,
         })
     }
 }

@@ -76,6 +76,8 @@ pub struct LoadOptions<'a> {
     pub default_namespace: Option<&'a str>,
     /// Drop the annotations KRM functions add (a KRM item's `config.kubernetes.io/index`, …).
     pub drop_function_annotations: bool,
+    /// Renames kustomize made before a KRM function ran, applied to the references.
+    pub renames: Option<&'a krm::renames::Renames>,
 }
 
 /// Everything read in one run.
@@ -324,6 +326,9 @@ pub fn load_text_each(
                 let mut value = value;
                 if let (Some(ns), Some(metadata)) = (options.default_namespace, value.get_mut("metadata").and_then(Value::as_object_mut)) {
                     metadata.entry("namespace").or_insert_with(|| Value::from(ns));
+                }
+                if let Some(renames) = options.renames {
+                    renames.apply(&mut value);
                 }
                 if options.drop_function_annotations {
                     value = krm::without_function_annotations(&value);

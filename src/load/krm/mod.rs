@@ -6,6 +6,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 pub mod inputs;
+pub mod renames;
 
 use super::spans::SpanIndex;
 use super::tree;
