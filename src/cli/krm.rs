@@ -49,7 +49,7 @@ pub fn run(_args: &KrmArgs) -> u8 {
     options.renames = (!renames.is_empty()).then_some(renames);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let rivven: BTreeSet<usize> = list.items.iter().enumerate().filter(|(_, i)| is_rivven(&i.value)).map(|(n, _)| n).collect();
-    let mut to_compile = inputs::items(&list, &rivven, &cwd);
+    let (mut to_compile, relocations) = inputs::items(&list, &rivven, &cwd);
     for path in &settings.paths {
         match inputs::inside(&cwd, path) {
             Ok(p) => to_compile.push(Input::Path(p)),
@@ -57,7 +57,8 @@ pub fn run(_args: &KrmArgs) -> u8 {
         }
     }
     to_compile.extend(inputs::inline(&list, &settings.resources));
-    let compilation = compile(&to_compile, &options);
+    let mut compilation = compile(&to_compile, &options);
+    compilation.relocate(&relocations);
     let report = Report::new(&compilation.diagnostics, &compilation.sources, false);
     let results = crate::diagnostics::krm::results(&report);
     print_to_stderr(&compilation);

@@ -114,6 +114,35 @@ impl Compilation {
     }
 }
 
+impl Compilation {
+    /// Points the findings about relocated documents at the same fields in their other file (where
+    /// a field exists there; others keep their place).
+    pub fn relocate(&mut self, relocations: &[load::krm::inputs::Relocation]) {
+        for relocation in relocations {
+            let Some(from) = (0..self.sources.len()).map(crate::source::FileId).find(|&id| self.sources.get(id).name == relocation.from) else { continue };
+            let file = self.sources.add(relocation.to_name.clone(), relocation.to_text.clone());
+            let source = self.sources.get(file);
+            let mut alias_nodes = 0;
+            let (documents, _) = load::tree::parse_stream(&source.text, source, 0, &mut alias_nodes);
+            let Some(Ok((value, spans))) = documents.into_iter().filter(|d| !matches!(d, Ok((serde_json::Value::Null, _)))).nth(relocation.document) else { continue };
+            let place = |pointer: &str| {
+                let span = spans.nearest(pointer)?;
+                let whole = matches!(value.pointer(pointer), Some(serde_json::Value::Object(_) | serde_json::Value::Array(_)));
+                Some(crate::source::Location { file, bytes: if whole { span.key.unwrap_or(span.value) } else { span.value } })
+            };
+            for d in self.diagnostics.iter_mut().filter(|d| d.location.as_ref().is_some_and(|l| l.file == from)) {
+                if let Some(location) = place(&d.pointer) {
+                    d.location = Some(location);
+                }
+                if let Some(r) = d.resource.as_mut().filter(|r| r.file == from) {
+                    r.file = file;
+                    r.document = relocation.document;
+                }
+            }
+        }
+    }
+}
+
 /// Loads, validates and (lazily) renders the inputs. Every problem is a diagnostic of the
 /// [`Compilation`], an unreadable input (`load/unreadable`) or one past a limit (`load/limit`)
 /// included: see [`Compilation::failed_to_read`].

@@ -279,6 +279,11 @@ impl Diagnostics {
         items
     }
 
+    /// The diagnostics in the order found, to change their places.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
+        self.items.iter_mut()
+    }
+
     /// The diagnostics in the order found.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()

@@ -9,6 +9,20 @@ use super::{annotation, without_function_annotations, ResourceList};
 use crate::load::{tree, Input};
 use crate::source::SourceFile;
 
+/// A document compiled from one text whose findings should point into another, where the same
+/// document stands with other values (a KRM item kustomize renamed, read back from its file).
+#[derive(Clone, Debug)]
+pub struct Relocation {
+    /// The name of the input the document was compiled from.
+    pub from: String,
+    /// The file the findings should point into, and its text.
+    pub to_name: String,
+    /// Its text.
+    pub to_text: String,
+    /// The document's index in it.
+    pub document: usize,
+}
+
 /// A path of `spec.paths`, inside the directory the function runs in (the kustomization's): an
 /// absolute path, or one that leaves it (`..`, a link out), is refused, as kustomize refuses to load
 /// files outside a kustomization.
@@ -31,7 +45,7 @@ pub fn inside(root: &Path, path: &str) -> Result<PathBuf, String> {
 /// [originAnnotations]`), else one of the local files the kustomization in the working directory
 /// lists (kustomize runs functions there and names no file). Any other item is read from its own
 /// entry in the function input (lines counted from the entry).
-pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> Vec<Input> {
+pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> (Vec<Input>, Vec<Relocation>) {
     let mut by_file: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     let mut from_stream = Vec::new();
     let mut listed: Option<Listed> = None;
@@ -51,6 +65,7 @@ pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> Vec<I
         from_stream.extend(unmatched);
     }
     from_stream.sort_unstable();
+    let mut relocations = Vec::new();
     for i in from_stream {
         let item = &list.items[i];
         let name = match annotated(&item.value) {
@@ -61,9 +76,15 @@ pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> Vec<I
             Some(region) => region.document(&list.text),
             None => serde_json::to_string_pretty(&item.value).unwrap_or_default(),
         };
+        // Changed by kustomize (a prefix, a namespace): its findings still point into its file.
+        if let Some((file, document)) = listed.get_or_insert_with(|| Listed::new(cwd)).find_renamed(&item.value) {
+            if let Ok(to_text) = std::fs::read_to_string(cwd.join(&file)) {
+                relocations.push(Relocation { from: name.clone(), to_name: file, to_text, document });
+            }
+        }
         inputs.push(Input::Text { name, text });
     }
-    inputs
+    (inputs, relocations)
 }
 
 /// The file and document index an item's annotations name: kpt's `internal.config.kubernetes.io/path`
@@ -86,6 +107,8 @@ struct Listed {
     documents: HashMap<String, Vec<(String, usize)>>,
     /// Entries already handed out (two equal documents go to two items).
     used: HashSet<(String, usize)>,
+    /// (kind, metadata.name) of a document -> (file, document index), in listing order.
+    identities: HashMap<(String, String), Vec<(String, usize)>>,
 }
 
 /// Most kustomization directories followed, and most files read, when looking for origins.
@@ -93,7 +116,7 @@ const MAX_LISTED: usize = 200;
 
 impl Listed {
     fn new(cwd: &Path) -> Self {
-        let mut listed = Self { documents: HashMap::new(), used: HashSet::new() };
+        let mut listed = Self { documents: HashMap::new(), used: HashSet::new(), identities: HashMap::new() };
         let (mut dirs, mut seen, mut files) = (vec![PathBuf::new()], HashSet::new(), Vec::new());
         while let Some(dir) = dirs.pop() {
             if seen.len() >= MAX_LISTED || !seen.insert(dir.clone()) {
@@ -119,6 +142,8 @@ impl Listed {
             let name = file.to_string_lossy().into_owned();
             let Ok(text) = std::fs::read_to_string(cwd.join(&file)) else { continue };
             for (index, value) in documents(&name, text).into_iter().enumerate() {
+                let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
+                listed.identities.entry((text("/kind"), text("/metadata/name"))).or_default().push((name.clone(), index));
                 listed.documents.entry(canonical(&without_function_annotations(&value))).or_default().push((name.clone(), index));
             }
         }
@@ -128,6 +153,18 @@ impl Listed {
     /// The first unused listed document equal to the item.
     fn find(&mut self, item: &Value) -> Option<(String, usize)> {
         let candidates = self.documents.get(&canonical(&without_function_annotations(item)))?;
+        let found = candidates.iter().find(|c| !self.used.contains(*c))?.clone();
+        self.used.insert(found.clone());
+        Some(found)
+    }
+
+    /// The first unused listed document of the item's kind whose name is the item's first name
+    /// (kustomize's `previousNames` keep it), for an item kustomize changed.
+    fn find_renamed(&mut self, item: &Value) -> Option<(String, usize)> {
+        let kind = item.get("kind").and_then(Value::as_str)?.to_owned();
+        let first = super::annotation(item, "internal.config.kubernetes.io/previousNames").and_then(|n| n.split(',').next()).map(str::to_owned);
+        let name = first.or_else(|| item.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned))?;
+        let candidates = self.identities.get(&(kind, name))?;
         let found = candidates.iter().find(|c| !self.used.contains(*c))?.clone();
         self.used.insert(found.clone());
         Some(found)
