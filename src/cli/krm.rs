@@ -56,9 +56,11 @@ pub fn run(_args: &KrmArgs) -> u8 {
             Err(e) => return fail(&list.api_version, &format!("functionConfig spec.paths: {e}"), EXIT_INVALID),
         }
     }
-    to_compile.extend(inputs::inline(&list, &settings.resources));
+    let (inline, inline_relocations) = inputs::inline(&list, &settings.resources, &cwd);
+    to_compile.extend(inline);
     let mut compilation = compile(&to_compile, &options);
     compilation.relocate(&relocations);
+    compilation.relocate(&inline_relocations);
     let report = Report::new(&compilation.diagnostics, &compilation.sources, false);
     let results = crate::diagnostics::krm::results(&report);
     print_to_stderr(&compilation);

@@ -120,12 +120,15 @@ impl Compilation {
     pub fn relocate(&mut self, relocations: &[load::krm::inputs::Relocation]) {
         for relocation in relocations {
             let Some(from) = (0..self.sources.len()).map(crate::source::FileId).find(|&id| self.sources.get(id).name == relocation.from) else { continue };
-            let file = self.sources.add(relocation.to_name.clone(), relocation.to_text.clone());
+            let known = (0..self.sources.len()).map(crate::source::FileId).find(|&id| self.sources.get(id).name == relocation.to_name && *self.sources.get(id).text == relocation.to_text);
+            let file = known.unwrap_or_else(|| self.sources.add(relocation.to_name.clone(), relocation.to_text.clone()));
             let source = self.sources.get(file);
             let mut alias_nodes = 0;
             let (documents, _) = load::tree::parse_stream(&source.text, source, 0, &mut alias_nodes);
             let Some(Ok((value, spans))) = documents.into_iter().filter(|d| !matches!(d, Ok((serde_json::Value::Null, _)))).nth(relocation.document) else { continue };
             let place = |pointer: &str| {
+                let pointer = format!("{}{pointer}", relocation.prefix);
+                let pointer = pointer.as_str();
                 let span = spans.nearest(pointer)?;
                 let whole = matches!(value.pointer(pointer), Some(serde_json::Value::Object(_) | serde_json::Value::Array(_)));
                 Some(crate::source::Location { file, bytes: if whole { span.key.unwrap_or(span.value) } else { span.value } })

@@ -21,6 +21,9 @@ pub struct Relocation {
     pub to_text: String,
     /// The document's index in it.
     pub document: usize,
+    /// Where the document stands inside that one (`/spec/resources/0` for a resource written
+    /// inline in a functionConfig; empty for a whole document).
+    pub prefix: String,
 }
 
 /// A path of `spec.paths`, inside the directory the function runs in (the kustomization's): an
@@ -79,7 +82,7 @@ pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> (Vec<
         // Changed by kustomize (a prefix, a namespace): its findings still point into its file.
         if let Some((file, document)) = listed.get_or_insert_with(|| Listed::new(cwd)).find_renamed(&item.value) {
             if let Ok(to_text) = std::fs::read_to_string(cwd.join(&file)) {
-                relocations.push(Relocation { from: name.clone(), to_name: file, to_text, document });
+                relocations.push(Relocation { from: name.clone(), to_name: file, to_text, document, prefix: String::new() });
             }
         }
         inputs.push(Input::Text { name, text });
@@ -174,7 +177,7 @@ impl Listed {
 /// The entries of `resources` and `components` of a kustomization's text.
 fn listed_entries(kustomization: &str) -> Vec<String> {
     let Some(value) = documents("kustomization.yaml", kustomization.to_owned()).into_iter().next() else { return Vec::new() };
-    ["resources", "components", "bases"]
+    ["resources", "components", "bases", "generators", "transformers"]
         .iter()
         .filter_map(|key| value.get(*key).and_then(Value::as_array))
         .flatten()
@@ -250,10 +253,18 @@ fn original_file(list: &ResourceList, file: &Path, name: &str, items: &[(usize, 
     (Some(Input::Text { name: name.to_owned(), text }), unmatched)
 }
 
-/// The resources written inline in the functionConfig's `spec.resources`.
-pub fn inline(list: &ResourceList, resources: &[Value]) -> Vec<Input> {
-    let origin = list.function_config.as_ref().and_then(|c| annotated(c)).map(|(p, _)| p);
-    (0..resources.len())
+/// The resources written inline in the functionConfig's `spec.resources`, and where their
+/// findings point: into the config's file when the kustomization in `cwd` lists it (kustomize
+/// names no file), else at the entry's own lines.
+pub fn inline(list: &ResourceList, resources: &[Value], cwd: &Path) -> (Vec<Input>, Vec<Relocation>) {
+    let origin = list.function_config.as_ref().and_then(annotated).map(|(p, _)| p);
+    let file = match (&origin, &list.function_config) {
+        (None, Some(config)) if !resources.is_empty() => Listed::new(cwd).find(config),
+        _ => None,
+    };
+    let to_text = file.as_ref().and_then(|(f, _)| std::fs::read_to_string(cwd.join(f)).ok());
+    let mut relocations = Vec::new();
+    let inputs = (0..resources.len())
         .map(|i| {
             let name = format!("{} spec.resources[{i}]", origin.as_deref().unwrap_or("functionConfig"));
             let entry = (!list.json).then(|| list.span(&format!("/functionConfig/spec/resources/{i}"))).flatten().and_then(|s| list.entry(s));
@@ -261,7 +272,11 @@ pub fn inline(list: &ResourceList, resources: &[Value]) -> Vec<Input> {
                 Some(region) => region.document(&list.text),
                 None => serde_json::to_string_pretty(&resources[i]).unwrap_or_default(),
             };
+            if let (Some((to_name, document)), Some(to_text)) = (&file, &to_text) {
+                relocations.push(Relocation { from: name.clone(), to_name: to_name.clone(), to_text: to_text.clone(), document: *document, prefix: format!("/spec/resources/{i}") });
+            }
             Input::Text { name, text }
         })
-        .collect()
+        .collect();
+    (inputs, relocations)
 }

@@ -137,12 +137,23 @@ impl ResourceList {
         self.spans.get(pointer).map(|s| s.value)
     }
 
-    /// The sequence entry whose value starts at `start` (YAML input, block sequences only).
+    /// The block sequence entry whose value starts at `value.start` (YAML input): its `-` line and
+    /// the lines after it that are blank or indented deeper than the `-`.
     pub fn entry(&self, value: Range<usize>) -> Option<Region> {
         let dash = dash_before(&self.text, value.start)?;
         let start = line_start(&self.text, dash);
-        let end = line_end(&self.text, value.end.max(value.start + 1) - 1);
-        Some(Region { bytes: start..end, indent: dash - start, dash })
+        let indent = dash - start;
+        let mut end = line_end(&self.text, dash);
+        while end < self.text.len() {
+            let next = line_end(&self.text, end);
+            let line = &self.text[end..next];
+            let deeper = line.len() - line.trim_start_matches(' ').len() > indent;
+            if !(line.trim().is_empty() || deeper) {
+                break;
+            }
+            end = next;
+        }
+        Some(Region { bytes: start..end, indent, dash })
     }
 
     /// The span of the `items` value, when the key is written (an empty `items: []` is replaced whole).
