@@ -120,7 +120,9 @@ fn the_rendered_objects_do_not_depend_on_the_order_of_the_items() {
 #[test]
 fn a_generator_renders_the_files_its_config_names_or_the_resources_it_carries() {
     let config = "functionConfig:\n  apiVersion: rivven-render.github.io/v1alpha1\n  kind: RivvenRender\n  metadata:\n    name: fn\n  spec:\n    paths: [examples/minimal]\n";
-    let (code, stdout, stderr) = run_in(&root(), &["krm"], &format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n{config}"));
+    // kustomize hands a generator its own config as the only item; it is not given back.
+    let as_item = "- apiVersion: rivven-render.github.io/v1alpha1\n  kind: RivvenRender\n  metadata:\n    name: fn\n  spec:\n    paths: [examples/minimal]\n";
+    let (code, stdout, stderr) = run_in(&root(), &["krm"], &format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{as_item}{config}"));
     assert_eq!(code, 0, "{stderr}");
     let items: Vec<Value> = list(&stdout)["items"].as_array().unwrap().iter().cloned().map(without_function_annotations).collect();
     assert_eq!(items, rendered(&["examples/minimal"]));

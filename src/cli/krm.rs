@@ -70,7 +70,10 @@ pub fn run(_args: &KrmArgs) -> u8 {
         return emit_failure(&list.api_version, &results, code);
     }
     let objects = annotated_objects(&compilation, &list);
-    let out = crate::output::krm::write(&list, &rivven, &objects, &results);
+    // A generator gets its own config as an item: it is not a resource, so it is not given back.
+    let mut remove = rivven;
+    remove.extend(list.items.iter().enumerate().filter(|(_, i)| is_render_config(&i.value)).map(|(n, _)| n));
+    let out = crate::output::krm::write(&list, &remove, &objects, &results);
     write_out(&out)
 }
 
@@ -81,10 +84,17 @@ fn print_to_stderr(compilation: &Compilation) {
     let _ = emit::emitter(Format::Short, false).emit(&report, &mut err);
 }
 
+/// The rule of a function input that cannot be used (not a ResourceList, a bad functionConfig).
+pub const FUNCTION_INPUT_RULE: &str = "load/function-input";
+
 fn fail(api_version: &str, message: &str, code: u8) -> u8 {
     sayln!("rivven-render krm: error: {message}");
-    let result = serde_json::json!({"message": message, "severity": "error", "tags": {"rule": "krm/input"}});
-    emit_failure(api_version, &[result], code)
+    emit_failure(api_version, &[input_error(message)], code)
+}
+
+/// The `results[]` entry of an unusable function input.
+fn input_error(message: &str) -> Value {
+    serde_json::json!({"message": message, "severity": "error", "tags": {"rule": FUNCTION_INPUT_RULE}})
 }
 
 fn emit_failure(api_version: &str, results: &[Value], code: u8) -> u8 {
@@ -104,6 +114,11 @@ fn write_out(text: &str) -> u8 {
             EXIT_USAGE
         }
     }
+}
+
+fn is_render_config(item: &Value) -> bool {
+    let field = |key: &str| item.get(key).and_then(Value::as_str);
+    field("apiVersion") == Some(crate::compile::settings::CONFIG_API_VERSION) && field("kind") == Some(crate::compile::settings::CONFIG_KIND)
 }
 
 fn is_rivven(item: &Value) -> bool {
@@ -141,4 +156,17 @@ fn annotated_objects(compilation: &Compilation, list: &ResourceList) -> Vec<Valu
             value
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unusable_input_is_one_error_result_with_its_rule() {
+        let result = input_error("the function input is empty");
+        assert_eq!(result["severity"], "error");
+        assert_eq!(result["tags"]["rule"], "load/function-input");
+        assert!(crate::diagnostics::catalog::rule(FUNCTION_INPUT_RULE).is_some());
+    }
 }

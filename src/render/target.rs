@@ -149,6 +149,22 @@ mod tests {
         assert!(KubeVersion::parse("1.18").unwrap_err().contains("older than 1.19"));
     }
 
+    #[test]
+    fn every_changed_or_omitted_object_is_a_note_naming_it() {
+        let cluster = "apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenCluster\nmetadata:\n  name: demo\nspec:\n  replicas: 1\n  metrics:\n    enabled: true\n    serviceMonitorEnabled: true\n";
+        let mut options = crate::compile::CompileOptions::default();
+        options.render.target = Target { kube_version: Some(KubeVersion { major: 1, minor: 20 }), api_versions: Some(ApiVersions::parse("v1,apps/v1")) };
+        let compilation = crate::compile::compile_texts(&[("cluster.yaml", cluster)], &options);
+        let notes: Vec<&str> = compilation.diagnostics.iter().filter(|d| d.rule == "platform/target-api").map(|d| d.message.as_str()).collect();
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes.iter().any(|n| n.starts_with("ServiceMonitor rivven-demo left out")));
+        assert!(notes.iter().any(|n| n.starts_with("PodDisruptionBudget rivven-demo-pdb changed")));
+        assert!(notes.iter().any(|n| n.starts_with("StatefulSet rivven-demo changed")));
+        assert!(!compilation.objects().iter().any(|o| o.kind == "ServiceMonitor"));
+        let default = crate::compile::compile_texts(&[("cluster.yaml", cluster)], &crate::compile::CompileOptions::default());
+        assert!(!default.diagnostics.iter().any(|d| d.rule == "platform/target-api"));
+    }
+
     fn object(api_version: &str, kind: &str) -> Value {
         json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}, "spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete"}}})
     }

@@ -118,4 +118,16 @@ rivven-render validate clusters/ topics/"#,
   storage:
     size: 10Gi     # a plain key, not ? [a, b]"#,
     },
+    Rule {
+        id: "load/function-input",
+        severity: Severity::Error,
+        summary: "the KRM function's input cannot be used",
+        explanation: r#"`rivven-render krm` reads one `ResourceList` (or `List`) on standard input: a mapping with `items` (a list of objects) and an optional `functionConfig`, which must be a `RivvenRender` (`apiVersion: rivven-render.github.io/v1alpha1`) with known `spec` fields and `spec.paths` inside the kustomization (relative, no `..`). Anything else is refused before any item is read, with no items emitted. Kustomize and kpt write valid lists; this finding usually means a hand-written list or a misspelt config field."#,
+        example: r#"apiVersion: rivven-render.github.io/v1alpha1
+kind: RivvenRender
+metadata:
+  name: rivven-render
+spec:
+  paths: [rivven]"#,
+    },
 ];
