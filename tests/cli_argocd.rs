@@ -118,7 +118,8 @@ fn a_failure_has_empty_stdout_and_short_plain_stderr() {
     bad_param.push(("ARGOCD_APP_PARAMETERS", r#"[{"name": "clusterDomian", "string": "x"}]"#));
     let mut outside = APP_ENV.to_vec();
     outside.push(("PARAM_PATHS_0", "../"));
-    let cases: [(&Path, &[(&str, &str)], &str); 5] = [
+    type Case<'a> = (&'a Path, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 5] = [
         (&empty, &APP_ENV, "no Rivven resource found"),
         (&invalid, &APP_ENV, "cluster.yaml:6:13: error[schema/range]"),
         (&invalid, &bad_param, "unknown parameter `clusterDomian`"),

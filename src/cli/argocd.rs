@@ -118,13 +118,11 @@ fn app_config(dir: &Path) -> Result<Settings, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
         Err(e) => return Err(e.to_string()),
     };
-    let source = crate::source::SourceFile::new(APP_CONFIG_FILE.into(), text);
-    let mut alias_nodes = 0;
-    let (documents, error) = crate::load::tree::parse_stream(&source.text, &source, 0, &mut alias_nodes);
+    let (documents, error) = crate::load::tree::documents(&crate::source::SourceFile::new(APP_CONFIG_FILE.into(), text));
     if let Some(e) = error {
         return Err(format!("not YAML: {}", e.message));
     }
-    match documents.into_iter().filter(|d| !matches!(d, Ok((Value::Null, _)))).next() {
+    match documents.into_iter().next() {
         None => Ok(Settings::default()), // an empty marker file
         Some(Err(e)) => Err(e.message),
         Some(Ok((value, _))) => Settings::from_config(&value),

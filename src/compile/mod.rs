@@ -123,9 +123,7 @@ impl Compilation {
             let known = (0..self.sources.len()).map(crate::source::FileId).find(|&id| self.sources.get(id).name == relocation.to_name && *self.sources.get(id).text == relocation.to_text);
             let file = known.unwrap_or_else(|| self.sources.add(relocation.to_name.clone(), relocation.to_text.clone()));
             let source = self.sources.get(file);
-            let mut alias_nodes = 0;
-            let (documents, _) = load::tree::parse_stream(&source.text, source, 0, &mut alias_nodes);
-            let Some(Ok((value, spans))) = documents.into_iter().filter(|d| !matches!(d, Ok((serde_json::Value::Null, _)))).nth(relocation.document) else { continue };
+            let Some(Ok((value, spans))) = load::tree::documents(source).0.into_iter().nth(relocation.document) else { continue };
             let place = |pointer: &str| {
                 let pointer = format!("{}{pointer}", relocation.prefix);
                 let pointer = pointer.as_str();

@@ -65,6 +65,14 @@ pub fn parse_stream(text: &str, file: &SourceFile, char_offset: usize, alias_nod
     (documents, error)
 }
 
+/// The documents of a whole file, without the empty ones (a lone `---`, only comments), and the
+/// syntax error that stopped the parser, if any.
+pub fn documents(file: &SourceFile) -> (Vec<ParsedDocument>, Option<SyntaxError>) {
+    let mut alias_nodes = 0;
+    let (documents, error) = parse_stream(&file.text, file, 0, &mut alias_nodes);
+    (documents.into_iter().filter(|d| !matches!(d, Ok((Value::Null, _)))).collect(), error)
+}
+
 /// Like [`parse_stream`], handing each document to `each` as soon as it is complete, with the
 /// character index (in `text`) where its end was seen, so that only one document's tree is built at a time.
 /// `alias_nodes` counts the nodes aliases added so far in the file, against [`MAX_ALIAS_NODES_PER_FILE`].

@@ -188,10 +188,7 @@ fn listed_entries(kustomization: &str) -> Vec<String> {
 
 /// The documents of a YAML text (empty when it does not parse).
 fn documents(name: &str, text: String) -> Vec<Value> {
-    let source = SourceFile::new(name.to_owned(), text);
-    let mut alias_nodes = 0;
-    let (documents, _) = tree::parse_stream(&source.text, &source, 0, &mut alias_nodes);
-    documents.into_iter().filter_map(Result::ok).map(|(v, _)| v).filter(|v| !v.is_null()).collect()
+    tree::documents(&SourceFile::new(name.to_owned(), text)).0.into_iter().filter_map(Result::ok).map(|(v, _)| v).collect()
 }
 
 /// JSON with object keys sorted, so that two equal documents written in another key order match.
@@ -217,12 +214,11 @@ fn original_file(list: &ResourceList, file: &Path, name: &str, items: &[(usize, 
     let all = || items.iter().map(|(i, _)| *i).collect();
     let Ok(text) = std::fs::read_to_string(file) else { return (None, all()) };
     let source = SourceFile::new(name.to_owned(), text);
-    let mut alias_nodes = 0;
-    let (documents, error) = tree::parse_stream(&source.text, &source, 0, &mut alias_nodes);
+    let (documents, error) = tree::documents(&source);
     if error.is_some() {
         return (None, all());
     }
-    let documents: Vec<_> = documents.into_iter().filter_map(Result::ok).filter(|(v, _)| !v.is_null()).collect();
+    let documents: Vec<_> = documents.into_iter().filter_map(Result::ok).collect();
     let (mut keep, mut unmatched) = (BTreeSet::new(), Vec::new());
     for &(item, index) in items {
         let wanted = without_function_annotations(&list.items[item].value);

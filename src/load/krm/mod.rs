@@ -73,13 +73,12 @@ impl Region {
 pub fn read(text: String) -> Result<ResourceList, String> {
     let json = text.trim_start().starts_with('{');
     let file = SourceFile::new("<stdin>".into(), text);
-    let mut alias_nodes = 0;
-    let (documents, error) = tree::parse_stream(&file.text, &file, 0, &mut alias_nodes);
+    let (documents, error) = tree::documents(&file);
     if let Some(e) = error {
         let (line, column) = file.line_col(file.byte_of_char(e.char_index));
         return Err(format!("the function input is not YAML (line {line}, column {column}): {}", e.message));
     }
-    let mut documents = documents.into_iter().filter(|d| !matches!(d, Ok((Value::Null, _))));
+    let mut documents = documents.into_iter();
     let (value, spans) = match (documents.next(), documents.next()) {
         (Some(Ok(doc)), None) => doc,
         (Some(Err(e)), _) => return Err(format!("the function input cannot be read: {}", e.message)),
