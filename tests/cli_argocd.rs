@@ -216,3 +216,48 @@ fn sigterm_ends_the_run_at_once_with_no_output_even_when_the_parent_ignored_it()
         assert!(out.status.code() == Some(143) || out.status.signal() == Some(15), "{:?}", out.status);
     }
 }
+
+#[test]
+fn the_announced_parameters_are_the_ones_taken_and_their_defaults_change_nothing() {
+    use serde::Deserialize;
+    let text = std::fs::read_to_string(root().join("examples/argocd/plugin.yaml")).unwrap();
+    let plugin = serde_json::Value::deserialize(serde_yaml_ng::Deserializer::from_str(&text)).unwrap();
+    assert_eq!(plugin["spec"]["generate"]["command"], serde_json::json!(["rivven-render", "argocd", "generate"]));
+    assert_eq!(plugin["spec"]["discover"]["find"]["glob"], "rivven-render.yaml");
+    assert!(plugin["spec"].get("init").is_none() && plugin["metadata"].get("version").is_none());
+    let announced = plugin["spec"]["parameters"]["static"].as_array().unwrap();
+    let names: Vec<&str> = announced.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["paths", "clusterDomain", "rivvenVersion", "strict", "deny"]);
+    // Sending every announced default explicitly gives what sending none gives.
+    let defaults: Vec<serde_json::Value> = announced
+        .iter()
+        .map(|p| match p.get("array") {
+            Some(array) => serde_json::json!({"name": p["name"], "array": array}),
+            None => serde_json::json!({"name": p["name"], "string": p["string"]}),
+        })
+        .collect();
+    let dir = app("examples/minimal", "announced");
+    let json = serde_json::Value::Array(defaults).to_string();
+    let mut env = APP_ENV.to_vec();
+    env.push(("ARGOCD_APP_PARAMETERS", &json));
+    let explicit = run(&dir, &["argocd", "generate"], &env);
+    let implicit = run(&dir, &["argocd", "generate"], &APP_ENV);
+    assert_eq!(explicit.code, Some(0), "{}", explicit.stderr);
+    assert_eq!(explicit.stdout, implicit.stdout);
+    // The example Application's plugin env and parameters are read too.
+    let app_text = std::fs::read_to_string(root().join("examples/argocd/application.yaml")).unwrap();
+    let application = serde_json::Value::deserialize(serde_yaml_ng::Deserializer::from_str(&app_text)).unwrap();
+    assert_eq!(application["spec"]["source"]["plugin"]["name"], "rivven-render");
+    let mut env = APP_ENV.to_vec();
+    let plugin_env: Vec<(String, String)> = application["spec"]["source"]["plugin"]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (format!("ARGOCD_ENV_{}", e["name"].as_str().unwrap()), e["value"].as_str().unwrap().to_owned()))
+        .collect();
+    let parameters = application["spec"]["source"]["plugin"]["parameters"].to_string();
+    env.extend(plugin_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    env.push(("ARGOCD_APP_PARAMETERS", &parameters));
+    let from_application = run(&dir, &["argocd", "generate"], &env);
+    assert_eq!(from_application.code, Some(0), "{}", from_application.stderr);
+}

@@ -196,3 +196,36 @@ fn an_invalid_rivven_resource_fails_the_build_with_its_file_and_line_on_stderr()
         assert!(stderr.lines().any(|l| l.starts_with(line)), "{example}: {stderr}");
     }
 }
+
+#[test]
+fn the_argo_cd_component_adds_the_plugin_sidecar_and_the_api_server_accepts_it() {
+    // tests/fixtures/argocd-install stands for an Argo CD install: a repo-server Deployment with the
+    // upstream volumes, and the component of examples/argocd.
+    let (ok, stdout, stderr) = build(&root().join("tests/fixtures/argocd-install"));
+    assert!(ok, "{stderr}");
+    let objects = documents(&stdout);
+    let config = objects.iter().find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "rivven-render-plugin").expect("the plugin ConfigMap");
+    assert_eq!(config["data"]["plugin.yaml"].as_str().unwrap(), std::fs::read_to_string(root().join("examples/argocd/plugin.yaml")).unwrap());
+    let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    let pod = &deployment["spec"]["template"]["spec"];
+    let sidecar = pod["containers"].as_array().unwrap().iter().find(|c| c["name"] == "rivven-render").expect("the sidecar");
+    assert_eq!(sidecar["command"], serde_json::json!(["/var/run/argocd/argocd-cmp-server"]));
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    assert_eq!(sidecar["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(sidecar["securityContext"]["readOnlyRootFilesystem"], true);
+    let mounts: Vec<(&str, &str)> = sidecar["volumeMounts"].as_array().unwrap().iter().map(|m| (m["mountPath"].as_str().unwrap(), m["name"].as_str().unwrap())).collect();
+    for (path, volume) in [("/var/run/argocd", "var-files"), ("/home/argocd/cmp-server/plugins", "plugins"), ("/home/argocd/cmp-server/config/plugin.yaml", "rivven-render-plugin"), ("/tmp", "rivven-render-tmp")] {
+        assert!(mounts.contains(&(path, volume)), "{path} from {volume} missing: {mounts:?}");
+    }
+    let volumes = pod["volumes"].as_array().unwrap();
+    assert!(volumes.iter().any(|v| v["name"] == "rivven-render-tmp" && v.get("emptyDir").is_some()), "the private /tmp");
+    assert!(volumes.iter().any(|v| v["name"] == "rivven-render-plugin" && v["configMap"]["name"] == "rivven-render-plugin"));
+    // The real API server takes both objects (a server-side dry run in a namespace of the test's own).
+    let tb = testbed::Testbed::connect();
+    let ns = tb.namespace("argocd-component", &[]);
+    let mut list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
+    for item in list["items"].as_array_mut().unwrap() {
+        item["metadata"]["namespace"] = Value::from(ns.name.clone());
+    }
+    tb.apply_server_side(&list, true).unwrap_or_else(|e| panic!("the API server refused the component's output: {e}"));
+}
