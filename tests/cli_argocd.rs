@@ -131,6 +131,9 @@ fn a_failure_has_empty_stdout_and_short_plain_stderr() {
         assert_ne!(r.code, Some(0), "{why}: exit 0");
         assert_eq!(r.stdout, "", "{why}: output on failure");
         assert!(r.stderr.contains(why), "{why}: {}", r.stderr);
+        if env.iter().any(|(k, _)| *k == "ARGOCD_APP_NAME") {
+            assert!(r.stderr.contains("(application rivven-demo, examples/minimal@0123456789abcdef0123456789abcdef01234567)"), "{}", r.stderr);
+        }
         assert!(!r.stderr.contains('\u{1b}'), "colour: {}", r.stderr);
         assert!(r.stderr.lines().count() <= 6 && r.stderr.lines().all(|l| l.len() < 400), "not short: {}", r.stderr);
     }

@@ -28,6 +28,18 @@ enum ArgocdCommand {
     Generate,
 }
 
+/// ` (application NAME, PATH@REVISION)` for error lines: which sync failed, at which commit.
+fn application(env: &BTreeMap<String, String>) -> String {
+    let var = |name: &str| env.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let Some(name) = var("ARGOCD_APP_NAME") else { return String::new() };
+    let revision = var("ARGOCD_APP_REVISION_SHORT").or(var("ARGOCD_APP_REVISION"));
+    match (var("ARGOCD_APP_SOURCE_PATH"), revision) {
+        (Some(path), Some(rev)) => format!(" (application {name}, {path}@{rev})"),
+        (Some(path), None) => format!(" (application {name}, {path})"),
+        _ => format!(" (application {name})"),
+    }
+}
+
 /// The application directory's options file (and the plugin's discovery marker).
 pub const APP_CONFIG_FILE: &str = "rivven-render.yaml";
 
@@ -55,7 +67,7 @@ fn generate() -> u8 {
         libc::signal(libc::SIGTERM, on_sigterm as extern "C" fn(libc::c_int) as libc::sighandler_t);
     }
     let env: BTreeMap<String, String> = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
-    let app = env.get("ARGOCD_APP_NAME").map(|n| format!(" (application {n})")).unwrap_or_default();
+    let app = application(&env);
     let failed = |message: &str, code: u8| {
         sayln!("rivven-render argocd generate{app}: {message}");
         code
