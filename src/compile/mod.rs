@@ -73,7 +73,7 @@ impl Compilation {
 
     /// Whether an input could not be read, or is past one of the limits of a run (the CLI exits 2).
     pub fn failed_to_read(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.rule == crate::load::tree::LIMIT_RULE || d.rule == crate::load::UNREADABLE_RULE)
+        self.diagnostics.iter().any(|d| crate::diagnostics::is_read_failure(d.rule))
     }
 
     /// Renders resource by resource, handing each object over at once (memory holds one resource's

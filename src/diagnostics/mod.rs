@@ -76,6 +76,17 @@ impl Span {
     }
 }
 
+/// The rule of an input that cannot be read (the run exits 2).
+pub const UNREADABLE_RULE: &str = "load/unreadable";
+/// The rule of every finding about a limit; a run that hits one exits 2, as for an unreadable input.
+pub const LIMIT_RULE: &str = "load/limit";
+
+/// Whether a finding of this rule means an input was not (wholly) read: the run failed to read,
+/// rather than found the input invalid.
+pub fn is_read_failure(rule: &str) -> bool {
+    rule == UNREADABLE_RULE || rule == LIMIT_RULE
+}
+
 /// A finding about the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {

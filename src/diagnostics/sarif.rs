@@ -197,7 +197,7 @@ impl Emitter for Sarif {
                 "originalUriBaseIds": { SRCROOT: { "uri": file_uri(&normalized(&root), true) } },
                 "columnKind": "unicodeCodePoints",
                 "invocations": [{
-                    "executionSuccessful": !report.diagnostics.iter().any(|d| d.rule == crate::load::UNREADABLE_RULE || d.rule == crate::load::tree::LIMIT_RULE),
+                    "executionSuccessful": !report.diagnostics.iter().any(|d| super::is_read_failure(d.rule)),
                     "toolExecutionNotifications": notifications,
                 }],
                 "results": results,

@@ -161,8 +161,7 @@ impl Input {
     }
 }
 
-/// The rule of an input that cannot be read (the run exits 2).
-pub const UNREADABLE_RULE: &str = "load/unreadable";
+pub use crate::diagnostics::UNREADABLE_RULE;
 
 /// Reads and parses the inputs, handing each Rivven document to `each` as soon as it is read, so
 /// that memory holds a few documents' trees at a time. Every problem becomes a diagnostic: an input

@@ -30,8 +30,7 @@ pub const MAX_NODES_PER_DOCUMENT: usize = 1_000_000;
 /// alias bombs cost no more than one).
 pub const MAX_ALIAS_NODES_PER_FILE: usize = 100_000;
 
-/// The rule of every finding about a limit; a run that hits one exits 2, as for an unreadable input.
-pub const LIMIT_RULE: &str = "load/limit";
+pub use crate::diagnostics::LIMIT_RULE;
 
 /// A document that could not be turned into JSON (the reason and the culprit's bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
