@@ -62,7 +62,9 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
         out.push_str(&text);
         at = at.max(range.end);
     }
-    out.push_str(&list.text[at..]);
+    // Results go at the end of the list's document: before a closing `...` marker, if there is one.
+    let end = document_end(&list.text).max(at);
+    out.push_str(&list.text[at..end]);
     if !all_results.is_empty() {
         out.push_str(newline_if_needed(&out));
         out.push_str("results:\n");
@@ -70,7 +72,18 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
             out.push_str(&format!("- {}\n", one_line(r)));
         }
     }
+    out.push_str(&list.text[end..]);
     out
+}
+
+/// Where the list's document ends: the start of a last `...` line (blank lines after it aside), or
+/// the end of the text.
+fn document_end(text: &str) -> usize {
+    let body = text.trim_end_matches(['\n', '\r', ' ', '\t']);
+    match body.strip_suffix("...") {
+        Some(before) if before.is_empty() || before.ends_with('\n') => before.len(),
+        _ => text.len(),
+    }
 }
 
 /// The output of a failed run: no items at all (a partial list could be applied), only results.
@@ -164,6 +177,15 @@ mod tests {
         let out = write(&without_items, &BTreeSet::new(), &[json!({"kind": "ConfigMap"})], &[]);
         assert_eq!(out, "kind: ResourceList\nfunctionConfig: {kind: RivvenRender}\nitems:\n- {\"kind\": \"ConfigMap\"}\n");
         assert_eq!(read(out).unwrap().items.len(), 1);
+    }
+
+    #[test]
+    fn results_stay_inside_a_document_closed_by_its_end_marker() {
+        let list = read("---\r\nkind: ResourceList\r\nitems:\r\n- kind: RivvenCluster\r\n...\r\n".into()).unwrap();
+        let out = write(&list, &BTreeSet::from([0]), &[json!({"kind": "ConfigMap"})], &[json!({"message": "m"})]);
+        assert_eq!(out, "---\r\nkind: ResourceList\r\nitems:\r\n- {\"kind\": \"ConfigMap\"}\nresults:\n- {\"message\": \"m\"}\n...\r\n");
+        let reread = read(out).unwrap();
+        assert_eq!((reread.items.len(), reread.results.len()), (1, 1));
     }
 
     #[test]

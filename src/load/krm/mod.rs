@@ -161,20 +161,26 @@ impl ResourceList {
     }
 }
 
-/// Byte of the `-` of the block sequence entry whose value starts at `start`: only blanks (and
-/// line breaks, for `-` alone on its line) between, only blanks before it on its line.
+/// Byte of the `-` of the block sequence entry whose value starts at `start`: before the value on
+/// its line only blanks and `-`, or the `-` on an earlier line with only blanks or a comment after
+/// it (`- # note`), and nothing but blank and comment lines between. `None` for anything else (a
+/// flow sequence).
 fn dash_before(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = start.min(bytes.len());
-    while i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
-        i -= 1;
+    let mut begin = line_start(text, start);
+    let mut upto = start.min(text.len());
+    loop {
+        let part = &text[begin..upto];
+        let content = part.split('#').next().unwrap_or_default().trim_end_matches([' ', '\t', '\r']);
+        let indent = content.len() - content.trim_start_matches(' ').len();
+        match &content[indent..] {
+            "-" => return Some(begin + indent),
+            "" if begin > 0 => {
+                upto = begin - 1;
+                begin = line_start(text, upto);
+            }
+            _ => return None,
+        }
     }
-    if i == 0 || bytes[i - 1] != b'-' {
-        return None;
-    }
-    let dash = i - 1;
-    let from = line_start(text, dash);
-    bytes[from..dash].iter().all(|b| *b == b' ').then_some(dash)
 }
 
 fn line_start(text: &str, byte: usize) -> usize {
@@ -273,6 +279,16 @@ functionConfig:
         assert_eq!(inline.indent, 6);
         assert!(inline.document(&list.text).starts_with("        apiVersion:"));
         assert_eq!(list.function_config.as_ref().unwrap()["kind"], "RivvenRender");
+    }
+
+    #[test]
+    fn entries_are_found_after_comments_blank_lines_and_with_crlf() {
+        let text = "---\r\nkind: ResourceList\r\nitems:\r\n  - kind: A\r\n  # between\r\n\r\n  - # a note\r\n    kind: RivvenCluster\r\n  -\r\n    kind: B\r\n...\r\n";
+        let list = read(text.into()).unwrap();
+        let regions: Vec<&str> = list.items.iter().map(|i| &text[i.region.clone().unwrap().bytes]).collect();
+        assert_eq!(regions, ["  - kind: A\r\n  # between\r\n\r\n", "  - # a note\r\n    kind: RivvenCluster\r\n", "  -\r\n    kind: B\r\n"]);
+        let doc = list.items[1].region.as_ref().unwrap().document(text);
+        assert_eq!(doc, "    # a note\r\n    kind: RivvenCluster\r\n");
     }
 
     #[test]
