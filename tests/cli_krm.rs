@@ -201,7 +201,9 @@ fn what_is_not_a_resource_list_or_a_valid_config_is_refused_with_a_reason_and_no
         assert!(stderr.contains(why), "{input:?}: {stderr}");
         let out = list(&stdout);
         assert_eq!(out["items"], Value::Array(Vec::new()), "{input:?}");
-        assert!(out["results"][0]["message"].as_str().unwrap().contains(why) || out["results"][0]["severity"] == "error", "{stdout}");
+        let results = out["results"].as_array().unwrap();
+        assert!(results.iter().all(|r| r["severity"] == "error"), "{stdout}");
+        assert!(results.iter().any(|r| r["message"].as_str().unwrap().contains(why)), "{input:?}: the reason is not in results[]: {stdout}");
     }
 }
 
@@ -221,4 +223,57 @@ fn tempdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The objects as a YAML 1.1 reader (Go's yaml.v2, PyYAML) reads them.
+fn read_yaml_1_1(text: &str) -> Value {
+    let config = noyalib::ParserConfig::new().version(noyalib::YamlVersion::V1_1);
+    let value: noyalib::Value = noyalib::from_str_with_config(text, &config).unwrap_or_else(|e| panic!("YAML 1.1 reader: {e}\n{text}"));
+    serde_json::to_value(&value).unwrap()
+}
+
+#[test]
+fn lists_as_kpt_and_hand_writers_write_them_keep_their_foreign_items_and_read_back_alike_in_yaml_1_1_and_1_2() {
+    // Items indented by two, comments on and between the entries, a foreign item between and after
+    // the Rivven ones, a CRLF line, a closing `...`, and strings YAML 1.1 would fold or retype.
+    let first = "  - apiVersion: v1 # the first\n    kind: ConfigMap\n    metadata:\n      name: before\n    data:\n      flag: \"on\"\n";
+    let middle = "  - # a note on the middle one\r\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: middle\n    data:\n      script: |\n        echo on\n        # not a comment\n";
+    let last = "  - {apiVersion: v1, kind: Secret, metadata: {name: after}}\n";
+    let cluster = "  - apiVersion: rivven.hupe1980.github.io/v1alpha1\n    kind: RivvenCluster\n    metadata:\n      name: demo\n      labels:\n        flag: \"yes\"\n    spec:\n      replicas: 1\n      podAnnotations:\n        note: \"one\\u0085two\\u2028three\"\n";
+    let topic = "  # the topic\n  - apiVersion: rivven.hupe1980.github.io/v1alpha1\n    kind: RivvenTopic\n    metadata:\n      name: orders\n    spec:\n      clusterRef:\n        name: demo\n";
+    let input = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{first}{cluster}{middle}{topic}{last}...\n");
+    let (code, stdout, stderr) = run_in(&std::env::temp_dir(), &["krm"], &input);
+    assert_eq!(code, 0, "{stderr}");
+    for foreign in [first, middle, last] {
+        assert!(stdout.contains(foreign), "a foreign item changed:\n{foreign}\n--- output:\n{stdout}");
+    }
+    assert!(stdout.trim_end().ends_with("..."), "the end marker moved: {stdout}");
+    let (ours, theirs) = (list(&stdout), read_yaml_1_1(&stdout));
+    assert_eq!(ours, theirs, "YAML 1.1 and 1.2 readers disagree on the output");
+    let items = ours["items"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|i| i["metadata"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names.first(), Some(&"before"));
+    assert!(names.ends_with(&["middle", "after"]), "{names:?}");
+    let sts = items.iter().find(|i| i["kind"] == "StatefulSet").unwrap();
+    assert_eq!(sts["spec"]["template"]["metadata"]["annotations"]["note"], "one\u{85}two\u{2028}three");
+    assert_eq!(sts["metadata"]["labels"]["flag"], "yes");
+}
+
+#[test]
+fn links_out_of_the_kustomization_are_not_followed() {
+    let dir = tempdir("links");
+    let outside = tempdir("links-outside");
+    std::fs::write(outside.join("cluster.yaml"), "apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenCluster\nmetadata:\n  name: outside\nspec:\n  replicas: 1\n").unwrap();
+    std::fs::create_dir_all(dir.join("rivven")).unwrap();
+    std::fs::write(dir.join("rivven/cluster.yaml"), "apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenCluster\nmetadata:\n  name: inside\nspec:\n  replicas: 1\n").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("rivven/linked-dir")).unwrap();
+    std::os::unix::fs::symlink(outside.join("cluster.yaml"), dir.join("linked.yaml")).unwrap();
+    let config = |paths: &str| format!("kind: ResourceList\nfunctionConfig:\n  apiVersion: rivven-render.github.io/v1alpha1\n  kind: RivvenRender\n  spec:\n    paths: {paths}\n");
+    let (code, stdout, stderr) = run_in(&dir, &["krm"], &config("[rivven]"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("rivven-inside") && !stdout.contains("rivven-outside"), "a linked directory was walked: {stdout}");
+    let (code, stdout, stderr) = run_in(&dir, &["krm"], &config("[linked.yaml]"));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("leads outside"), "{stderr}");
+    assert!(!stdout.contains("rivven-outside"));
 }

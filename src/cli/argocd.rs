@@ -81,10 +81,11 @@ fn generate() -> u8 {
         Ok(s) => s,
         Err(e) => return failed(&e, EXIT_USAGE),
     };
-    let options = match settings.options(false) {
+    let mut options = match settings.options(false) {
         Ok(o) => o,
         Err(e) => return failed(&e, EXIT_USAGE),
     };
+    options.confine = Some(cwd.clone());
     let mut inputs = Vec::new();
     for path in if settings.paths.is_empty() { vec![".".to_owned()] } else { settings.paths.clone() } {
         match inside_app(&cwd, &path) {
@@ -137,7 +138,13 @@ fn app_config(dir: &Path) -> Result<Settings, String> {
     match documents.into_iter().next() {
         None => Ok(Settings::default()), // an empty marker file
         Some(Err(e)) => Err(e.message),
-        Some(Ok((value, _))) => Settings::from_config(&value),
+        Some(Ok((value, _))) => {
+            let settings = Settings::from_config(&value)?;
+            if !settings.resources.is_empty() {
+                return Err("spec.resources is for the KRM function; in an application directory, write the resources as files".into());
+            }
+            Ok(settings)
+        }
     }
 }
 
@@ -230,6 +237,10 @@ fn parameters(env: &BTreeMap<String, String>) -> Result<Vec<(String, Parameter)>
             })
             .collect();
     }
+    let known: Vec<String> = PARAMETERS.iter().map(|n| format!("PARAM_{}", n.to_ascii_uppercase())).collect();
+    if let Some(unknown) = env.keys().filter(|k| k.starts_with("PARAM_")).find(|k| !known.iter().any(|p| *k == p || k.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('_')))) {
+        return Err(format!("unknown parameter variable `{unknown}`; the plugin takes {}", PARAMETERS.join(", ")));
+    }
     let mut found = Vec::new();
     for name in PARAMETERS {
         let key = format!("PARAM_{}", name.to_ascii_uppercase());
@@ -277,6 +288,8 @@ mod tests {
     #[test]
     fn param_variables_are_read_without_the_json_and_unknown_parameters_are_refused() {
         let e = env(&[("PARAM_CLUSTERDOMAIN", "x.local"), ("PARAM_PATHS_0", "one"), ("PARAM_PATHS_1", "two"), ("PARAM_STRICT", "true")]);
+        let typo = settings_from_environment(&env(&[("PARAM_CLUSTERDOMIAN", "x")]), Settings::default()).unwrap_err();
+        assert!(typo.contains("unknown parameter variable `PARAM_CLUSTERDOMIAN`"), "{typo}");
         let s = settings_from_environment(&e, Settings::default()).unwrap();
         assert_eq!((s.cluster_domain.as_deref(), s.paths.as_slice(), s.strict), (Some("x.local"), &["one".to_owned(), "two".to_owned()][..], true));
         for (json, why) in [

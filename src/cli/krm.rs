@@ -48,6 +48,7 @@ pub fn run(_args: &KrmArgs) -> u8 {
     let renames = crate::load::krm::renames::Renames::of(&list.items.iter().map(|i| &i.value).collect::<Vec<_>>());
     options.renames = (!renames.is_empty()).then_some(renames);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    options.confine = Some(cwd.clone());
     let rivven: BTreeSet<usize> = list.items.iter().enumerate().filter(|(_, i)| is_rivven(&i.value)).map(|(n, _)| n).collect();
     let (mut to_compile, relocations) = inputs::items(&list, &rivven, &cwd);
     for path in &settings.paths {

@@ -39,6 +39,8 @@ pub struct CompileOptions {
     pub drop_function_annotations: bool,
     /// Renames kustomize made before the KRM function ran (its references follow them).
     pub renames: Option<crate::load::krm::renames::Renames>,
+    /// Read nothing outside this directory (the plugins' kustomization or application directory).
+    pub confine: Option<std::path::PathBuf>,
 }
 
 /// A plan and the namespace its ConfigMap is rendered into (`None`: chosen at apply time): two
@@ -156,7 +158,7 @@ pub fn compile(inputs: &[Input], options: &CompileOptions) -> Compilation {
     if let Some(version) = &options.default_version {
         diagnostics.extend(default_version_findings(version));
     }
-    let load_options = LoadOptions { strict: options.strict, default_namespace: options.default_namespace.as_deref(), drop_function_annotations: options.drop_function_annotations, renames: options.renames.as_ref() };
+    let load_options = LoadOptions { strict: options.strict, default_namespace: options.default_namespace.as_deref(), drop_function_annotations: options.drop_function_annotations, renames: options.renames.as_ref(), confine: options.confine.as_deref() };
     // Both cores: one thread reads and parses, this one checks, a bounded queue between them (a
     // few documents in flight, so memory does not grow with the input).
     let (sources, load_diagnostics) = std::thread::scope(|scope| {

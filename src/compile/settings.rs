@@ -7,11 +7,7 @@ use crate::diagnostics::{Deny, Severity};
 use crate::render::target::{ApiVersions, KubeVersion, Target};
 use crate::render::{RenderOptions, DEFAULT_CLUSTER_DOMAIN};
 
-/// apiVersion of the `RivvenRender` config (the KRM function's `functionConfig`, the Argo CD
-/// application's `rivven-render.yaml`): not a Rivven resource, never sent to a cluster.
-pub const CONFIG_API_VERSION: &str = "rivven-render.github.io/v1alpha1";
-/// kind of the config.
-pub const CONFIG_KIND: &str = "RivvenRender";
+pub use crate::model::{RENDER_CONFIG_API_VERSION as CONFIG_API_VERSION, RENDER_CONFIG_KIND as CONFIG_KIND};
 
 /// What to compile and how: the `spec` of a `RivvenRender` config; every field is optional.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -87,6 +83,7 @@ impl Settings {
             default_namespace: namespace.map(str::to_owned),
             drop_function_annotations: false,
             renames: None,
+            confine: None,
         })
     }
 }

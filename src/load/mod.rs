@@ -78,6 +78,9 @@ pub struct LoadOptions<'a> {
     pub drop_function_annotations: bool,
     /// Renames kustomize made before a KRM function ran, applied to the references.
     pub renames: Option<&'a krm::renames::Renames>,
+    /// Read nothing outside this directory (a plugin's kustomization or application): directories
+    /// are walked without following links, and a file that leads out is an unreadable input.
+    pub confine: Option<&'a Path>,
 }
 
 /// Everything read in one run.
@@ -95,7 +98,7 @@ pub struct InputError(pub String);
 
 /// Expands the arguments into files: directories recursively (`*.yaml`, `*.yml`), sorted so that
 /// results do not depend on the file system's order; `-` is standard input.
-pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+pub fn discover(inputs: &[PathBuf], confine: Option<&Path>) -> Result<Vec<PathBuf>, InputError> {
     let mut files = Vec::new();
     for input in inputs {
         if input.as_os_str() == "-" {
@@ -105,7 +108,8 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
         let meta = std::fs::metadata(input).map_err(|e| InputError(format!("cannot read {}: {e}", input.display())))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
+            // Confined (a plugin's directory): links are not followed, so none can lead out.
+            for entry in walkdir::WalkDir::new(input).follow_links(confine.is_none()).sort_by_file_name() {
                 let entry = entry.map_err(|e| InputError(format!("cannot walk {}: {e}", input.display())))?;
                 if entry.file_type().is_file() && is_yaml(entry.path()) {
                     found.push(entry.into_path());
@@ -114,6 +118,12 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             files.extend(found);
         } else {
             files.push(input.clone());
+        }
+    }
+    if let Some(root) = confine {
+        let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+        if let Some(outside) = files.iter().find(|f| std::fs::canonicalize(f).map_or(true, |real| !real.starts_with(&real_root))) {
+            return Err(InputError(format!("{} leads outside {}: not read", outside.display(), root.display())));
         }
     }
     Ok(files)
@@ -181,7 +191,7 @@ pub fn load_each(inputs: &[Input], options: LoadOptions, diagnostics: &mut Diagn
     };
     for input in inputs {
         let paths = match input {
-            Input::Path(path) => match discover(std::slice::from_ref(path)) {
+            Input::Path(path) => match discover(std::slice::from_ref(path), options.confine) {
                 Ok(paths) => paths,
                 Err(e) => {
                     unreadable(diagnostics, e);
@@ -513,6 +523,9 @@ fn route(value: &Value, options: LoadOptions) -> Route {
                 .field("/apiVersion", "apiVersion")
                 .hint(format!("use `{API_VERSION}`")),
         );
+    }
+    if api_version == crate::model::RENDER_CONFIG_API_VERSION && kind == crate::model::RENDER_CONFIG_KIND {
+        return Route::Empty; // rivven-render's own config beside the resources: neither one nor foreign
     }
     if group != GROUP {
         return if options.strict {

@@ -40,6 +40,12 @@ pub const GROUP: &str = "rivven.hupe1980.github.io";
 pub const VERSION: &str = "v1alpha1";
 /// `apiVersion` of the Rivven kinds.
 pub const API_VERSION: &str = "rivven.hupe1980.github.io/v1alpha1";
+
+/// apiVersion of rivven-render's own config (`RivvenRender`: a KRM functionConfig, an Argo CD
+/// application's `rivven-render.yaml`): not a Rivven resource, never sent to a cluster.
+pub const RENDER_CONFIG_API_VERSION: &str = "rivven-render.github.io/v1alpha1";
+/// kind of rivven-render's own config.
+pub const RENDER_CONFIG_KIND: &str = "RivvenRender";
 /// Labels rivven-render sets on every rendered object (a spec's own values for them are not used).
 pub const RESERVED_LABELS: [&str; 6] = [
     "app.kubernetes.io/name",

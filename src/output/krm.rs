@@ -45,7 +45,10 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
                     let line = line_of(&list.text, value.start);
                     edits.push((line, format!("items:\n{}", entries(0))));
                 }
-                None => edits.push((list.text.len()..list.text.len(), format!("{}items:\n{}", newline_if_needed(&list.text), entries(0)))),
+                None => {
+                    let end = crate::load::krm::document_end(&list.text);
+                    edits.push((end..end, format!("{}items:\n{}", newline_if_needed(&list.text[..end]), entries(0))));
+                }
             }
         } else {
             edits.push((items_end..items_end, format!("{}{}", newline_if_needed(&list.text[..items_end]), entries(indent))));
@@ -63,7 +66,7 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
         at = at.max(range.end);
     }
     // Results go at the end of the list's document: before a closing `...` marker, if there is one.
-    let end = document_end(&list.text).max(at);
+    let end = crate::load::krm::document_end(&list.text).max(at);
     out.push_str(&list.text[at..end]);
     if !all_results.is_empty() {
         out.push_str(newline_if_needed(&out));
@@ -74,16 +77,6 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
     }
     out.push_str(&list.text[end..]);
     out
-}
-
-/// Where the list's document ends: the start of a last `...` line (blank lines after it aside), or
-/// the end of the text.
-fn document_end(text: &str) -> usize {
-    let body = text.trim_end_matches(['\n', '\r', ' ', '\t']);
-    match body.strip_suffix("...") {
-        Some(before) if before.is_empty() || before.ends_with('\n') => before.len(),
-        _ => text.len(),
-    }
 }
 
 /// The output of a failed run: no items at all (a partial list could be applied), only results.
@@ -146,6 +139,18 @@ impl serde_json::ser::Formatter for Spaced {
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
         writer.write_all(b": ")
     }
+
+    /// U+0085, U+2028 and U+2029 are line breaks to YAML 1.1 readers (Go's, PyYAML): escaped, so
+    /// the string reads back as written.
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|(_, c)| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')) {
+            writer.write_all(rest[..i].as_bytes())?;
+            write!(writer, "\\u{:04X}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +191,14 @@ mod tests {
         assert_eq!(out, "---\r\nkind: ResourceList\r\nitems:\r\n- {\"kind\": \"ConfigMap\"}\nresults:\n- {\"message\": \"m\"}\n...\r\n");
         let reread = read(out).unwrap();
         assert_eq!((reread.items.len(), reread.results.len()), (1, 1));
+    }
+
+    #[test]
+    fn yaml_1_1_line_breaks_inside_strings_are_escaped() {
+        assert_eq!(one_line(&json!({"a": "x\u{85}y\u{2028}z\u{2029}"})), r#"{"a": "x\u0085y\u2028z\u2029"}"#);
+        let list = read("kind: ResourceList\nitems:\n- kind: Keep\n---\n".into()).unwrap();
+        let out = write(&list, &BTreeSet::new(), &[json!({"kind": "ConfigMap"})], &[json!({"message": "m"})]);
+        assert_eq!(out, "kind: ResourceList\nitems:\n- kind: Keep\n- {\"kind\": \"ConfigMap\"}\nresults:\n- {\"message\": \"m\"}\n---\n");
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> (Vec<
     let mut listed: Option<Listed> = None;
     for &i in rivven {
         let item = &list.items[i].value;
-        let annotated = annotated(item).filter(|(p, _)| cwd.join(p).is_file());
+        let annotated = annotated(item).filter(|(p, _)| inside(cwd, p).is_ok() && cwd.join(p).is_file());
         let found = annotated.or_else(|| listed.get_or_insert_with(|| Listed::new(cwd)).find(item));
         match found {
             Some((path, index)) => by_file.entry(path).or_default().push((i, index)),
@@ -141,8 +141,14 @@ impl Listed {
                 }
             }
         }
+        let mut budget = crate::load::MAX_INPUT_BYTES;
         for file in files {
             let name = file.to_string_lossy().into_owned();
+            let size = std::fs::metadata(cwd.join(&file)).map_or(u64::MAX, |m| m.len());
+            if size > budget {
+                continue; // beyond what one run reads: such an item is shown from the stream
+            }
+            budget -= size;
             let Ok(text) = std::fs::read_to_string(cwd.join(&file)) else { continue };
             for (index, value) in documents(&name, text).into_iter().enumerate() {
                 let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();

@@ -147,7 +147,7 @@ impl ResourceList {
             let next = line_end(&self.text, end);
             let line = &self.text[end..next];
             let deeper = line.len() - line.trim_start_matches(' ').len() > indent;
-            if !(line.trim().is_empty() || deeper) {
+            if !(line.trim().is_empty() || line.trim_start().starts_with('#') || deeper) {
                 break;
             }
             end = next;
@@ -206,8 +206,18 @@ fn sequence_end(text: &str, spans: &SpanIndex, value: &Value, key: &str) -> usiz
         .filter(|&s| s > start)
         .min()
         .map(|s| line_start(text, s));
-    let marker = text[start..].find("\n...").map(|i| start + i + 1);
-    next_key.into_iter().chain(marker).min().unwrap_or(text.len())
+    next_key.into_iter().chain([document_end(text)]).min().unwrap_or(text.len())
+}
+
+/// Where the list's document ends: at a last `...` or `---` line (only blank lines after it), or at
+/// the end of the text. Edits and additions go before it.
+pub fn document_end(text: &str) -> usize {
+    let body = text.trim_end_matches(['\n', '\r', ' ', '\t']);
+    let last_line = line_start(body, body.len());
+    match body[last_line..].trim_end() {
+        "..." | "---" if last_line > 0 => last_line,
+        _ => text.len(),
+    }
 }
 
 /// The `config.kubernetes.io/…` and `internal.config.kubernetes.io/…` annotations kustomize and kpt
