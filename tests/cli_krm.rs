@@ -238,7 +238,8 @@ fn lists_as_kpt_and_hand_writers_write_them_keep_their_foreign_items_and_read_ba
     // the Rivven ones, a CRLF line, a closing `...`, and strings YAML 1.1 would fold or retype.
     let first = "  - apiVersion: v1 # the first\n    kind: ConfigMap\n    metadata:\n      name: before\n    data:\n      flag: \"on\"\n";
     let middle = "  - # a note on the middle one\r\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: middle\n    data:\n      script: |\n        echo on\n        # not a comment\n";
-    let last = "  - {apiVersion: v1, kind: Secret, metadata: {name: after}}\n";
+    // This comment stands in the entry of the Rivven item before it, and must stay.
+    let last = "  # the secret\n  - {apiVersion: v1, kind: Secret, metadata: {name: after}}\n";
     let cluster = "  - apiVersion: rivven.hupe1980.github.io/v1alpha1\n    kind: RivvenCluster\n    metadata:\n      name: demo\n      labels:\n        flag: \"yes\"\n    spec:\n      replicas: 1\n      podAnnotations:\n        note: \"one\\u0085two\\u2028three\"\n";
     let topic = "  # the topic\n  - apiVersion: rivven.hupe1980.github.io/v1alpha1\n    kind: RivvenTopic\n    metadata:\n      name: orders\n    spec:\n      clusterRef:\n        name: demo\n";
     let input = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{first}{cluster}{middle}{topic}{last}...\n");

@@ -33,7 +33,7 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
     let mut placed = false;
     for (i, item) in list.items.iter().enumerate() {
         if let (true, Some(region)) = (remove.contains(&i), &item.region) {
-            edits.push((region.bytes.clone(), if placed { String::new() } else { entries(region.indent) }));
+            edits.push((region.owned(&list.text), if placed { String::new() } else { entries(region.indent) }));
             placed = true;
         }
     }

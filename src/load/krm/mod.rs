@@ -67,6 +67,26 @@ impl Region {
         entry.replace_range(self.dash - self.bytes.start..self.dash - self.bytes.start + 1, " ");
         entry
     }
+
+    /// The bytes the entry itself owns: without the blank lines and the comment lines no deeper
+    /// than its `-` that end it (they stand above the next entry, and stay when this one is cut).
+    pub fn owned(&self, text: &str) -> Range<usize> {
+        let mut end = self.bytes.end;
+        while end > self.bytes.start {
+            let line_begin = line_start(text, end - 1);
+            if line_begin <= self.dash {
+                break;
+            }
+            let line = &text[line_begin..end];
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            let trailing = line.trim().is_empty() || (line.trim_start().starts_with('#') && indent <= self.indent);
+            if !trailing {
+                break;
+            }
+            end = line_begin;
+        }
+        self.bytes.start..end
+    }
 }
 
 /// Reads a function's input; `Err` says why it is not a ResourceList.
@@ -299,6 +319,9 @@ functionConfig:
         assert_eq!(regions, ["  - kind: A\r\n  # between\r\n\r\n", "  - # a note\r\n    kind: RivvenCluster\r\n", "  -\r\n    kind: B\r\n"]);
         let doc = list.items[1].region.as_ref().unwrap().document(text);
         assert_eq!(doc, "    # a note\r\n    kind: RivvenCluster\r\n");
+        // What stands above the next entry is not the entry's own.
+        let first = list.items[0].region.as_ref().unwrap();
+        assert_eq!(&text[first.owned(text)], "  - kind: A\r\n");
     }
 
     #[test]
