@@ -9,6 +9,7 @@ pub mod diff;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod reconcile;
 pub mod render;
 pub mod rivven;
 pub mod schema;
