@@ -2,4 +2,5 @@
 //! what a broker or registry reports, which calls to make and what the status must say. No I/O
 //! here; the part that talks to Kubernetes and Rivven will call these.
 pub mod registry;
+pub mod status;
 pub mod topics;
