@@ -22,16 +22,11 @@
 # (default ~/.cache/rivven-render; the trees go to $cache/bench/diff), DIFF_BENCH_RUNS (default 5).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-cache=${RIVVEN_RENDER_CACHE:-$HOME/.cache/rivven-render}
+bench=diff-bench
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 gen="$cache/bench/diff"
 runs=${DIFF_BENCH_RUNS:-5}
-rr=${RIVVEN_RENDER_BIN:-$repo/target/release/rivven-render}
-[ -x "$rr" ] || { echo "diff-bench: $rr not found: cargo build --release first" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "diff-bench: GNU time (/usr/bin/time) is needed" >&2; exit 2; }
-# shellcheck source=../testbed/versions.env
-source "$repo/testbed/versions.env"
 dyff_bin="$cache/tools/dyff-$DYFF_VERSION/bin"
 if [ ! -x "$dyff_bin/dyff" ]; then
   echo "diff-bench: installing dyff $DYFF_VERSION" >&2

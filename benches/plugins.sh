@@ -17,18 +17,13 @@
 # (default ~/.cache/rivven-render; the app goes to $cache/bench/plugins), PLUGIN_BENCH_RUNS (default 3: kustomize takes about 20 s a build of 3,750 objects).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-cache=${RIVVEN_RENDER_CACHE:-$HOME/.cache/rivven-render}
+bench=plugin-bench
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 gen="$cache/bench/plugins"
 runs=${PLUGIN_BENCH_RUNS:-3}
-rr=${RIVVEN_RENDER_BIN:-$repo/target/release/rivven-render}
-[ -x "$rr" ] || { echo "plugin-bench: $rr not found: cargo build --release first" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "plugin-bench: GNU time (/usr/bin/time) is needed" >&2; exit 2; }
-# shellcheck source=../testbed/versions.env
-source "$repo/testbed/versions.env"
 kustomize="$cache/k8s-$KUBERNETES_VERSION/bin/kustomize"
-[ -x "$kustomize" ] || { echo "plugin-bench: $kustomize not found: testbed/tb build first" >&2; exit 2; }
+[ -x "$kustomize" ] || bench_fail "$kustomize not found: testbed/tb build first"
 
 stamp=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 if [ "$(cat "$gen/.stamp" 2>/dev/null)" != "$stamp" ]; then

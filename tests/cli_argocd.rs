@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "support/plugins.rs"]
+mod plugins;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -31,16 +34,7 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// A fresh copy of an example directory, as the repo-server untars an application.
 fn app(example: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rivven-render-argocd-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(root().join(example)).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
+    plugins::fresh_copy(&root().join(example), &format!("argocd-{name}"))
 }
 
 const APP_ENV: [(&str, &str); 6] = [
@@ -223,9 +217,8 @@ fn sigterm_ends_the_run_at_once_with_no_output_even_when_the_parent_ignored_it()
 
 #[test]
 fn the_announced_parameters_are_the_ones_taken_and_their_defaults_change_nothing() {
-    use serde::Deserialize;
     let text = std::fs::read_to_string(root().join("examples/argocd/plugin.yaml")).unwrap();
-    let plugin = serde_json::Value::deserialize(serde_yaml_ng::Deserializer::from_str(&text)).unwrap();
+    let plugin = plugins::yaml_documents(&text).remove(0);
     assert_eq!(plugin["spec"]["generate"]["command"], serde_json::json!(["rivven-render", "argocd", "generate"]));
     assert_eq!(plugin["spec"]["discover"]["find"]["glob"], "rivven-render.yaml");
     assert!(plugin["spec"].get("init").is_none() && plugin["metadata"].get("version").is_none());
@@ -250,7 +243,7 @@ fn the_announced_parameters_are_the_ones_taken_and_their_defaults_change_nothing
     assert_eq!(explicit.stdout, implicit.stdout);
     // The example Application's plugin env and parameters are read too.
     let app_text = std::fs::read_to_string(root().join("examples/argocd/application.yaml")).unwrap();
-    let application = serde_json::Value::deserialize(serde_yaml_ng::Deserializer::from_str(&app_text)).unwrap();
+    let application = plugins::yaml_documents(&app_text).remove(0);
     assert_eq!(application["spec"]["source"]["plugin"]["name"], "rivven-render");
     let mut env = APP_ENV.to_vec();
     let plugin_env: Vec<(String, String)> = application["spec"]["source"]["plugin"]["env"]

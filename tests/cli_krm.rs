@@ -7,6 +7,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+#[path = "support/plugins.rs"]
+mod plugins;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -27,11 +30,6 @@ fn run_in(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
-fn yaml_documents(text: &str) -> Vec<Value> {
-    use serde::Deserialize;
-    serde_yaml_ng::Deserializer::from_str(text).map(|d| Value::deserialize(d).unwrap()).filter(|v| !v.is_null()).collect()
-}
-
 /// The objects `render PATHS -o -` prints.
 fn rendered(paths: &[&str]) -> Vec<Value> {
     let mut args = vec!["render"];
@@ -39,11 +37,11 @@ fn rendered(paths: &[&str]) -> Vec<Value> {
     args.extend_from_slice(&["-o", "-"]);
     let (code, stdout, stderr) = run_in(&root(), &args, "");
     assert_eq!(code, 0, "{stderr}");
-    yaml_documents(&stdout)
+    plugins::yaml_documents(&stdout)
 }
 
 fn list(stdout: &str) -> Value {
-    let docs = yaml_documents(stdout);
+    let docs = plugins::yaml_documents(stdout);
     assert_eq!(docs.len(), 1, "one ResourceList expected:\n{stdout}");
     docs.into_iter().next().unwrap()
 }

@@ -6,6 +6,8 @@
 //! the application's namespace as the default.
 #![cfg(feature = "testbed")]
 
+#[path = "support/plugins.rs"]
+mod plugins;
 #[path = "support/testbed.rs"]
 mod testbed;
 
@@ -27,16 +29,7 @@ fn decoder() -> PathBuf {
 
 /// A fresh copy of a directory's files, as the repo-server untars an application.
 fn app(from: &Path, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rivven-render-argocd-tb-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
+    plugins::fresh_copy(from, &format!("argocd-tb-{name}"))
 }
 
 fn generate(dir: &Path) -> (bool, String, String) {
@@ -73,12 +66,6 @@ fn decoded(stream: &str) -> Result<Vec<Value>, String> {
     Ok(String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
 }
 
-/// The objects as we wrote them (YAML 1.2 read-back, which keeps every string a string).
-fn meant(stream: &str) -> Vec<Value> {
-    use serde::Deserialize;
-    serde_yaml_ng::Deserializer::from_str(stream).map(|d| Value::deserialize(d).unwrap()).filter(|v| !v.is_null()).collect()
-}
-
 #[test]
 fn every_example_app_decodes_as_argo_cd_reads_it_with_the_values_meant() {
     // Labels whose values YAML 1.1 reads as booleans or numbers when unquoted: they land in every
@@ -96,7 +83,7 @@ fn every_example_app_decodes_as_argo_cd_reads_it_with_the_values_meant() {
         let dir = app(from, &format!("app{n}"));
         let (ok, stdout, stderr) = generate(&dir);
         assert!(ok, "{}: {stderr}", from.display());
-        let ours = meant(&stdout);
+        let ours = plugins::yaml_documents(&stdout);
         let theirs = decoded(&stdout).unwrap_or_else(|e| panic!("{}: Argo CD's decoding refused the output: {e}", from.display()));
         assert_eq!(theirs.len(), ours.len(), "{}: documents lost or split", from.display());
         for (decoded, meant) in theirs.iter().zip(&ours) {

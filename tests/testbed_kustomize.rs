@@ -6,6 +6,8 @@
 //! line on standard error.
 #![cfg(feature = "testbed")]
 
+#[path = "support/plugins.rs"]
+mod plugins;
 #[path = "support/testbed.rs"]
 mod testbed;
 
@@ -34,16 +36,11 @@ fn build(dir: &Path) -> (bool, String, String) {
     (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
-fn documents(text: &str) -> Vec<Value> {
-    use serde::Deserialize;
-    serde_yaml_ng::Deserializer::from_str(text).map(|d| Value::deserialize(d).unwrap()).filter(|v| !v.is_null()).collect()
-}
-
 /// The objects of `rivven-render render PATHS -o -`, sorted.
 fn rendered(paths: &[PathBuf]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_rivven-render")).arg("render").args(paths).args(["-o", "-", "-q"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    sorted(documents(&String::from_utf8(out.stdout).unwrap()))
+    sorted(plugins::yaml_documents(&String::from_utf8(out.stdout).unwrap()))
 }
 
 fn sorted(mut objects: Vec<Value>) -> Vec<Value> {
@@ -124,7 +121,7 @@ fn without_kustomize_transformers(file: &str, text: String) -> String {
 fn the_generator_example_renders_what_render_makes_and_kustomize_namespaces_and_labels_it() {
     let (ok, stdout, stderr) = build(&root().join("examples/kustomize/generator"));
     assert!(ok, "{stderr}");
-    let objects = documents(&stdout);
+    let objects = plugins::yaml_documents(&stdout);
     let rendered_here = ours(&objects);
     assert!(rendered_here.len() >= 10, "{stdout}");
     for object in &rendered_here {
@@ -138,7 +135,7 @@ fn the_generator_example_renders_what_render_makes_and_kustomize_namespaces_and_
     let plain = variant("generator", "generator-plain", without_kustomize_transformers);
     let (ok, stdout, stderr) = build(&plain);
     assert!(ok, "{stderr}");
-    assert_eq!(ours(&documents(&stdout)), rendered(&[root().join("examples/kustomize/generator/rivven")]));
+    assert_eq!(ours(&plugins::yaml_documents(&stdout)), rendered(&[root().join("examples/kustomize/generator/rivven")]));
 }
 
 #[test]
@@ -146,7 +143,7 @@ fn the_transformer_example_renders_with_kustomize_names_and_keeps_foreign_items_
     let (ok, stdout, stderr) = build(&root().join("examples/kustomize/transformer"));
     assert!(ok, "{stderr}");
     assert!(!stderr.contains("warning["), "kustomize's renames were not followed: {stderr}");
-    let objects = documents(&stdout);
+    let objects = plugins::yaml_documents(&stdout);
     let rendered_here = ours(&objects);
     let names: Vec<&str> = rendered_here.iter().map(|o| o["metadata"]["name"].as_str().unwrap()).collect();
     for expected in ["rivven-prod-shop", "rivven-prod-shop-headless", "rivven-prod-shop-config", "rivven-prod-shop-topics", "rivven-connect-prod-shop", "rivven-connect-prod-shop-config"] {
@@ -183,7 +180,7 @@ fn the_transformer_example_renders_with_kustomize_names_and_keeps_foreign_items_
     let (ok, stdout, stderr) = build(&plain);
     assert!(ok, "{stderr}");
     let dir = root().join("examples/kustomize/transformer");
-    assert_eq!(ours(&documents(&stdout)), rendered(&[dir.join("cluster.yaml"), dir.join("topic.yaml"), dir.join("connect.yaml")]));
+    assert_eq!(ours(&plugins::yaml_documents(&stdout)), rendered(&[dir.join("cluster.yaml"), dir.join("topic.yaml"), dir.join("connect.yaml")]));
 }
 
 #[test]
@@ -203,7 +200,7 @@ fn the_argo_cd_component_adds_the_plugin_sidecar_and_the_api_server_accepts_it()
     // upstream volumes, and the component of examples/argocd.
     let (ok, stdout, stderr) = build(&root().join("tests/fixtures/argocd-install"));
     assert!(ok, "{stderr}");
-    let objects = documents(&stdout);
+    let objects = plugins::yaml_documents(&stdout);
     let config = objects.iter().find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "rivven-render-plugin").expect("the plugin ConfigMap");
     assert_eq!(config["data"]["plugin.yaml"].as_str().unwrap(), std::fs::read_to_string(root().join("examples/argocd/plugin.yaml")).unwrap());
     let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();

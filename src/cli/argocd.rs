@@ -13,7 +13,7 @@ use super::io::sayln;
 use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::compile::settings::Settings;
 use crate::compile::{compile, Input};
-use crate::diagnostics::emit::{self, Format, Report};
+use crate::diagnostics::emit::Format;
 
 /// Arguments of `argocd`.
 #[derive(Args, Debug)]
@@ -88,16 +88,13 @@ fn generate() -> u8 {
     options.confine = Some(cwd.clone());
     let mut inputs = Vec::new();
     for path in if settings.paths.is_empty() { vec![".".to_owned()] } else { settings.paths.clone() } {
-        match inside_app(&cwd, &path) {
+        match crate::load::inside(&cwd, &path) {
             Ok(p) => inputs.push(Input::Path(p)),
             Err(e) => return failed(&format!("parameter paths: {e}"), EXIT_USAGE),
         }
     }
     let compilation = compile(&inputs, &options);
-    let report = Report::new(&compilation.diagnostics, &compilation.sources, true);
-    let mut err = std::io::stderr().lock();
-    let _ = emit::emitter(Format::Short, false).emit(&report, &mut err);
-    drop(err);
+    super::print_diagnostics(&compilation, Format::Short, true);
     if compilation.failed_to_read() {
         return failed("an input could not be read (see above); nothing was output", EXIT_USAGE);
     }
@@ -116,9 +113,7 @@ fn generate() -> u8 {
     if objects == 0 {
         return failed("nothing was rendered; an empty output would make Argo CD prune the application", EXIT_INVALID);
     }
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+    match super::io::write_plugin_output(&out) {
         Ok(()) => EXIT_OK,
         Err(e) => failed(&format!("cannot write the manifests: {e}"), EXIT_USAGE),
     }
@@ -146,14 +141,6 @@ fn app_config(dir: &Path) -> Result<Settings, String> {
             Ok(settings)
         }
     }
-}
-
-/// A path of the `paths` parameter: relative, inside the application directory.
-fn inside_app(cwd: &Path, path: &str) -> Result<PathBuf, String> {
-    if path == "." {
-        return Ok(PathBuf::from("."));
-    }
-    crate::load::krm::inputs::inside(cwd, path)
 }
 
 /// The settings after the application's environment: `ARGOCD_ENV_*` (the Application's

@@ -27,6 +27,13 @@ pub fn stdout_failed(e: &io::Error) -> u8 {
     EXIT_USAGE
 }
 
+/// Writes a plugin's whole output at once. Any failure, a closed pipe included, is an error: a
+/// plugin must never look successful with a partial output.
+pub fn write_plugin_output(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush())
+}
+
 /// Writes everything `write` produces to standard output (buffered) and flushes it.
 pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), u8> {
     let mut out = io::BufWriter::new(io::stdout().lock());

@@ -121,8 +121,8 @@ impl Compilation {
     /// a field exists there; others keep their place).
     pub fn relocate(&mut self, relocations: &[load::krm::inputs::Relocation]) {
         for relocation in relocations {
-            let Some(from) = (0..self.sources.len()).map(crate::source::FileId).find(|&id| self.sources.get(id).name == relocation.from) else { continue };
-            let known = (0..self.sources.len()).map(crate::source::FileId).find(|&id| self.sources.get(id).name == relocation.to_name && *self.sources.get(id).text == relocation.to_text);
+            let Some(from) = self.sources.find(&relocation.from, None) else { continue };
+            let known = self.sources.find(&relocation.to_name, Some(&relocation.to_text));
             let file = known.unwrap_or_else(|| self.sources.add(relocation.to_name.clone(), relocation.to_text.clone()));
             let source = self.sources.get(file);
             let Some(Ok((value, spans))) = load::tree::documents(source).0.into_iter().nth(relocation.document) else { continue };

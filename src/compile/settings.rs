@@ -7,7 +7,7 @@ use crate::diagnostics::{Deny, Severity};
 use crate::render::target::{ApiVersions, KubeVersion, Target};
 use crate::render::{RenderOptions, DEFAULT_CLUSTER_DOMAIN};
 
-pub use crate::model::{RENDER_CONFIG_API_VERSION as CONFIG_API_VERSION, RENDER_CONFIG_KIND as CONFIG_KIND};
+use crate::model::{RENDER_CONFIG_API_VERSION, RENDER_CONFIG_KIND};
 
 /// What to compile and how: the `spec` of a `RivvenRender` config; every field is optional.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -42,9 +42,9 @@ impl Settings {
     /// application's `rivven-render.yaml`).
     pub fn from_config(config: &serde_json::Value) -> Result<Self, String> {
         let field = |key: &str| config.get(key).and_then(serde_json::Value::as_str).unwrap_or_default();
-        if field("kind") != CONFIG_KIND || field("apiVersion") != CONFIG_API_VERSION {
+        if !crate::load::krm::is_render_config(config) {
             return Err(format!(
-                "the config is a `{}` `{}`; rivven-render takes `apiVersion: {CONFIG_API_VERSION}`, `kind: {CONFIG_KIND}`",
+                "the config is a `{}` `{}`; rivven-render takes `apiVersion: {RENDER_CONFIG_API_VERSION}`, `kind: {RENDER_CONFIG_KIND}`",
                 field("apiVersion"),
                 field("kind")
             ));

@@ -2,7 +2,7 @@
 //! and route documents by apiVersion and kind.
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
@@ -127,6 +127,23 @@ pub fn discover(inputs: &[PathBuf], confine: Option<&Path>) -> Result<Vec<PathBu
         }
     }
     Ok(files)
+}
+
+/// A path a plugin is told to read (the KRM function's `spec.paths`, Argo CD's `paths`), inside the
+/// directory it runs in (the kustomization's, the application's): an absolute path, or one that
+/// leaves it (`..`, a link out), is refused, as kustomize refuses to load files outside a
+/// kustomization.
+pub fn inside(root: &Path, path: &str) -> Result<PathBuf, String> {
+    let relative = Path::new(path);
+    if path.is_empty() || relative.is_absolute() || relative.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_))) {
+        return Err(format!("`{path}` must be a relative path inside {} (no `..`)", root.display()));
+    }
+    let real = std::fs::canonicalize(root.join(relative)).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    if !real.starts_with(&real_root) {
+        return Err(format!("`{path}` leads outside {} (through a symbolic link)", root.display()));
+    }
+    Ok(relative.to_owned())
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -524,7 +541,7 @@ fn route(value: &Value, options: LoadOptions) -> Route {
                 .hint(format!("use `{API_VERSION}`")),
         );
     }
-    if api_version == crate::model::RENDER_CONFIG_API_VERSION && kind == crate::model::RENDER_CONFIG_KIND {
+    if krm::is_render_config(value) {
         return Route::Empty; // rivven-render's own config beside the resources: neither one nor foreign
     }
     if group != GROUP {

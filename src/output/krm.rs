@@ -68,13 +68,8 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
     // Results go at the end of the list's document: before a closing `...` marker, if there is one.
     let end = crate::load::krm::document_end(&list.text).max(at);
     out.push_str(&list.text[at..end]);
-    if !all_results.is_empty() {
-        out.push_str(newline_if_needed(&out));
-        out.push_str("results:\n");
-        for r in &all_results {
-            out.push_str(&format!("- {}\n", one_line(r)));
-        }
-    }
+    out.push_str(newline_if_needed(&out));
+    out.push_str(&results_entry(&all_results));
     out.push_str(&list.text[end..]);
     out
 }
@@ -82,14 +77,43 @@ pub fn write(list: &ResourceList, remove: &BTreeSet<usize>, objects: &[Value], r
 /// The output of a failed run: no items at all (a partial list could be applied), only results.
 pub fn write_failure(api_version: &str, results: &[Value]) -> String {
     let api_version = if api_version.is_empty() { "config.kubernetes.io/v1" } else { api_version };
-    let mut out = format!("apiVersion: {}\nkind: ResourceList\nitems: []\n", one_line(&Value::from(api_version)));
-    if !results.is_empty() {
-        out.push_str("results:\n");
-        for r in results {
-            out.push_str(&format!("- {}\n", one_line(r)));
-        }
+    format!("apiVersion: {}\nkind: ResourceList\nitems: []\n{}", one_line(&Value::from(api_version)), results_entry(results))
+}
+
+/// The `results:` entry of a list (nothing without results).
+fn results_entry(results: &[Value]) -> String {
+    if results.is_empty() {
+        return String::new();
     }
-    out
+    let entries: String = results.iter().map(|r| format!("- {}\n", one_line(r))).collect();
+    format!("results:\n{entries}")
+}
+
+/// Directory, in the `path` annotations of rendered objects, that kpt writes them to.
+pub const OUTPUT_DIR: &str = "rivven-render";
+
+/// The rendered objects as items, each with `path` and `index` annotations of its own (kpt writes
+/// each to `rivven-render/<file>`; a path some item of the list already has is not taken).
+pub fn items_of(objects: Vec<crate::render::RenderedObject>, list: &ResourceList) -> Vec<Value> {
+    let taken: BTreeSet<&str> = list.items.iter().filter_map(|i| crate::load::krm::item_path(&i.value)).collect();
+    objects
+        .into_iter()
+        .map(|object| {
+            let mut path = format!("{OUTPUT_DIR}/{}", super::file_name(&object));
+            while taken.contains(path.as_str()) {
+                path = format!("{OUTPUT_DIR}/_{}", &path[OUTPUT_DIR.len() + 1..]);
+            }
+            let mut value = object.value;
+            let metadata = value["metadata"].as_object_mut().expect("rendered objects have metadata");
+            if let Some(a) = metadata.entry("annotations").or_insert_with(|| Value::Object(Default::default())).as_object_mut() {
+                for (path_key, index_key) in crate::load::krm::PATH_ANNOTATIONS.iter().zip(crate::load::krm::INDEX_ANNOTATIONS) {
+                    a.insert((*path_key).into(), Value::from(path.clone()));
+                    a.insert(index_key.into(), Value::from("0"));
+                }
+            }
+            value
+        })
+        .collect()
 }
 
 fn newline_if_needed(text: &str) -> &'static str {
@@ -119,21 +143,22 @@ pub fn one_line(value: &Value) -> String {
 /// serde_json's compact output with blanks after separators.
 struct Spaced;
 
+/// `, ` before every entry of a list or mapping but the first.
+fn separator<W: ?Sized + io::Write>(writer: &mut W, first: bool) -> io::Result<()> {
+    if first {
+        Ok(())
+    } else {
+        writer.write_all(b", ")
+    }
+}
+
 impl serde_json::ser::Formatter for Spaced {
     fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+        separator(writer, first)
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+        separator(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {

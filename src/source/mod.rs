@@ -97,6 +97,11 @@ impl SourceSet {
         &self.files[id.0]
     }
 
+    /// The id of the first file of this name (and text, when given).
+    pub fn find(&self, name: &str, text: Option<&str>) -> Option<FileId> {
+        self.files.iter().position(|f| f.name == name && text.is_none_or(|t| *f.text == t)).map(FileId)
+    }
+
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()

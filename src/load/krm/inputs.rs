@@ -1,11 +1,11 @@
 //! The inputs of a KRM run: the Rivven items, each read from the file it came from where that file
 //! can be found, and the resources written inline in the functionConfig.
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{annotation, without_function_annotations, ResourceList};
+use super::{annotation, item_index, item_path, without_function_annotations, ResourceList};
 use crate::load::{tree, Input};
 use crate::source::SourceFile;
 
@@ -26,22 +26,6 @@ pub struct Relocation {
     pub prefix: String,
 }
 
-/// A path of `spec.paths`, inside the directory the function runs in (the kustomization's): an
-/// absolute path, or one that leaves it (`..`, a link out), is refused, as kustomize refuses to load
-/// files outside a kustomization.
-pub fn inside(root: &Path, path: &str) -> Result<PathBuf, String> {
-    let relative = Path::new(path);
-    if path.is_empty() || relative.is_absolute() || relative.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_))) {
-        return Err(format!("`{path}` must be a relative path inside {} (no `..`)", root.display()));
-    }
-    let real = std::fs::canonicalize(root.join(relative)).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
-    if !real.starts_with(&real_root) {
-        return Err(format!("`{path}` leads outside {} (through a symbolic link)", root.display()));
-    }
-    Ok(relative.to_owned())
-}
-
 /// The inputs of the Rivven items. An item is read from the file it came from when that file can be
 /// found and still holds it unchanged (no transformer ran on it before), so findings point at its
 /// real lines: the file a `path` or `origin` annotation names (kpt, kustomize's `buildMetadata:
@@ -54,7 +38,7 @@ pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> (Vec<
     let mut listed: Option<Listed> = None;
     for &i in rivven {
         let item = &list.items[i].value;
-        let annotated = annotated(item).filter(|(p, _)| inside(cwd, p).is_ok() && cwd.join(p).is_file());
+        let annotated = annotated(item).filter(|(p, _)| crate::load::inside(cwd, p).is_ok() && cwd.join(p).is_file());
         let found = annotated.or_else(|| listed.get_or_insert_with(|| Listed::new(cwd)).find(item));
         match found {
             Some((path, index)) => by_file.entry(path).or_default().push((i, index)),
@@ -93,9 +77,8 @@ pub fn items(list: &ResourceList, rivven: &BTreeSet<usize>, cwd: &Path) -> (Vec<
 /// The file and document index an item's annotations name: kpt's `internal.config.kubernetes.io/path`
 /// (or the older `config.kubernetes.io/path`) with its index, or kustomize's origin annotation.
 fn annotated(item: &Value) -> Option<(String, usize)> {
-    let index = annotation(item, "internal.config.kubernetes.io/index").or_else(|| annotation(item, "config.kubernetes.io/index")).and_then(|i| i.parse().ok()).unwrap_or(0);
-    if let Some(path) = annotation(item, "internal.config.kubernetes.io/path").or_else(|| annotation(item, "config.kubernetes.io/path")) {
-        return Some((path.to_owned(), index));
+    if let Some(path) = item_path(item) {
+        return Some((path.to_owned(), item_index(item)));
     }
     // `config.kubernetes.io/origin: "path: cluster.yaml\n"`: the document's index is not given.
     let origin = annotation(item, "config.kubernetes.io/origin")?;

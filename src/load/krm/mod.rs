@@ -265,6 +265,32 @@ pub fn annotation<'v>(item: &'v Value, key: &str) -> Option<&'v str> {
     item.pointer("/metadata/annotations").and_then(|a| a.get(key)).and_then(Value::as_str)
 }
 
+/// The path annotations of an item: kpt's and kustomize's current one, then the legacy one.
+pub const PATH_ANNOTATIONS: [&str; 2] = ["internal.config.kubernetes.io/path", "config.kubernetes.io/path"];
+/// The index annotations, in the same order.
+pub const INDEX_ANNOTATIONS: [&str; 2] = ["internal.config.kubernetes.io/index", "config.kubernetes.io/index"];
+
+/// The file an item says it belongs to (its path annotation).
+pub fn item_path(item: &Value) -> Option<&str> {
+    PATH_ANNOTATIONS.iter().find_map(|key| annotation(item, key))
+}
+
+/// The item's place in that file (its index annotation; 0 without one).
+pub fn item_index(item: &Value) -> usize {
+    INDEX_ANNOTATIONS.iter().find_map(|key| annotation(item, key)).and_then(|i| i.parse().ok()).unwrap_or(0)
+}
+
+/// Whether an item is a Rivven resource (the function renders it).
+pub fn is_rivven(item: &Value) -> bool {
+    item.get("apiVersion").and_then(Value::as_str).and_then(|v| v.strip_prefix(crate::model::GROUP)).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether a document is rivven-render's own `RivvenRender` config.
+pub fn is_render_config(document: &Value) -> bool {
+    let field = |key: &str| document.get(key).and_then(Value::as_str);
+    field("apiVersion") == Some(crate::model::RENDER_CONFIG_API_VERSION) && field("kind") == Some(crate::model::RENDER_CONFIG_KIND)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
