@@ -14,6 +14,7 @@ use crate::diagnostics::{Diagnostics, Severity};
 mod argocd;
 mod completions;
 mod diff;
+mod install;
 mod io;
 mod krm;
 mod render;
@@ -49,6 +50,8 @@ enum Command {
     Schemas(schemas::SchemasArgs),
     /// Print the CustomResourceDefinitions of the four kinds (for the in-cluster mode).
     Crd(schemas::CrdArgs),
+    /// Print the manifests that run the in-cluster companion (Namespace, ServiceAccount, least-privilege RBAC, Deployment, metrics Service; `--crds` adds the CRDs).
+    Install(install::InstallArgs),
     /// List every rule a finding can carry (id, default severity, summary).
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, and an example of the fix.
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Schemas(args) => schemas::run_schemas(&args),
         Command::Crd(args) => schemas::run_crd(&args),
+        Command::Install(args) => install::run(&args),
         Command::Rules(args) => rules::run_rules(&args),
         Command::Explain(args) => rules::run_explain(&args),
         Command::Krm(args) => krm::run(&args),

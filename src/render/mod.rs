@@ -9,6 +9,7 @@ use crate::validate::Validated;
 pub mod cdc_config;
 pub mod cluster;
 pub mod common;
+pub mod companion;
 pub mod connect;
 pub mod connect_config;
 pub mod schema_registry;
