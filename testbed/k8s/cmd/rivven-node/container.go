@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/exec"
@@ -18,11 +21,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// rivvenImages maps the published Rivven images to the cached binaries that stand in for them.
+// rivvenImages maps the published Rivven images to the cached binaries (--rivven-bin, built once by
+// `tb build`) that stand in for them.
 var rivvenImages = map[string]string{
 	"ghcr.io/hupe1980/rivvend":        "rivvend",
 	"ghcr.io/hupe1980/rivven-connect": "rivven-connect",
 	"ghcr.io/hupe1980/rivven-schema":  "rivven-schema",
+}
+
+// renderImages maps rivven-render's own image (its in-cluster companion) to the binary in
+// --render-bin. That binary changes with the checkout: the tests copy their fresh build there, so
+// it is looked up and copied into the pod at every container start, never at agent start.
+var renderImages = map[string]string{
+	"ghcr.io/rivven-render/rivven-render": "rivven-render",
 }
 
 // imageRepository strips tag and digest: "ghcr.io/hupe1980/rivvend:0.0.22" -> "ghcr.io/hupe1980/rivvend".
@@ -42,6 +53,7 @@ type containerRun struct {
 	spec    v1.Container
 	isInit  bool
 	binary  string // empty when the image cannot run here
+	copied  bool   // binary is copied into the pod at each start (it may be replaced any time)
 	logPath string
 	pidPath string
 
@@ -66,7 +78,43 @@ func newContainerRun(w *podWorker, c v1.Container, isInit bool, previous *v1.Con
 		r.binary = filepath.Join(w.a.rivvenBin, name)
 		r.status.ImageID = imageRepository(c.Image) + "@testbed-local-" + name
 	}
+	if name, ok := renderImages[imageRepository(c.Image)]; ok {
+		r.binary, r.copied = filepath.Join(w.a.renderBin, name), true
+		// Replaced by the sha256 of the binary once it has started.
+		r.status.ImageID = imageRepository(c.Image) + "@testbed-local-" + name
+	}
 	return r
+}
+
+// runnableImages is the list the ErrImagePull message of a foreign image gives.
+func (a *agent) runnableImages() string {
+	return "ghcr.io/hupe1980/rivvend, ghcr.io/hupe1980/rivven-connect and ghcr.io/hupe1980/rivven-schema " +
+		"(as local processes of the real Rivven programs), and ghcr.io/rivven-render/rivven-render (as the " +
+		"rivven-render binary copied to " + filepath.Join(a.renderBin, "rivven-render") + ")"
+}
+
+// waitForBinary returns once the container's binary exists (false when ctx ended first). Until
+// then the container waits in ErrImagePull, as a kubelet does while an image cannot be pulled;
+// the check repeats, so a binary copied in after the pod was created still starts it.
+func (r *containerRun) waitForBinary(ctx context.Context) bool {
+	shown := false
+	for {
+		if _, err := os.Stat(r.binary); err == nil {
+			return true
+		}
+		if !shown {
+			msg := fmt.Sprintf("binary for %s missing at %s (run testbed/tb build)", r.spec.Image, r.binary)
+			if r.copied {
+				msg = fmt.Sprintf("binary for %s missing: copy a rivven-render binary (the crate's build) to %s; "+
+					"the container starts once it is there", r.spec.Image, r.binary)
+			}
+			r.setWaiting("ErrImagePull", msg)
+			shown = true
+		}
+		if !sleepCtx(ctx, time.Second) {
+			return false
+		}
+	}
 }
 
 func (r *containerRun) snapshot() v1.ContainerStatus {
@@ -96,19 +144,13 @@ func (r *containerRun) setWaiting(reason, message string) {
 func (r *containerRun) supervise(ctx context.Context) bool {
 	if r.binary == "" {
 		r.setWaiting("ErrImagePull", fmt.Sprintf("image %q cannot run on the rivven-render testbed: there is no "+
-			"container engine; only ghcr.io/hupe1980/rivvend, ghcr.io/hupe1980/rivven-connect and "+
-			"ghcr.io/hupe1980/rivven-schema run (as local processes of the real programs)", r.spec.Image))
-		<-ctx.Done()
-		return false
-	}
-	if _, err := os.Stat(r.binary); err != nil {
-		r.setWaiting("ErrImagePull", fmt.Sprintf("binary for %s missing at %s (run testbed/tb build)", r.spec.Image, r.binary))
+			"container engine; only %s run", r.spec.Image, r.w.a.runnableImages()))
 		<-ctx.Done()
 		return false
 	}
 	backoff := r.w.a.backoffInitial
 	for attempt := 0; ; attempt++ {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || !r.waitForBinary(ctx) {
 			return false
 		}
 		started := time.Now()
@@ -290,6 +332,19 @@ func (r *containerRun) start(ctx context.Context) (*exec.Cmd, error) {
 	for _, a := range r.spec.Args {
 		argv = append(argv, expandVars(a, env.lookup))
 	}
+	binary := r.binary
+	if r.copied {
+		// A private copy per start: the program runs exactly the binary that was there now, and
+		// the tests can replace the original at any time (no ETXTBSY, no half-written binary).
+		binary = filepath.Join(w.dir, "images", r.spec.Name)
+		sum, err := copyBinary(r.binary, binary)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.status.ImageID = imageRepository(r.spec.Image) + "@sha256:" + sum
+		r.mu.Unlock()
+	}
 	uid, gid, groups := r.identity()
 	// Per-pod networking: the bind shim turns wildcard binds into binds of the pod IP (see
 	// testbed/bindshim/bindshim.c). Both variables are for the shim only; its constructor removes
@@ -302,7 +357,7 @@ func (r *containerRun) start(ctx context.Context) (*exec.Cmd, error) {
 	}
 	execEnv = append(withoutVar(execEnv, "LD_PRELOAD"), "LD_PRELOAD="+preload, bindShimIPVar+"="+w.ip)
 	spec := containerSpec{
-		Rootfs: filepath.Join(w.dir, "rootfs", r.spec.Name), Binary: r.binary, Entrypoint: "/app",
+		Rootfs: filepath.Join(w.dir, "rootfs", r.spec.Name), Binary: binary, Entrypoint: "/app",
 		Argv: argv, Env: execEnv, WorkingDir: r.spec.WorkingDir, Hostname: podHostname(w.currentPod()),
 		HostsFile: w.hostsPath, Mounts: mounts, UID: uid, GID: gid, Groups: groups,
 	}
@@ -335,6 +390,40 @@ func (r *containerRun) start(ctx context.Context) (*exec.Cmd, error) {
 	_ = os.WriteFile(r.pidPath, []byte(fmt.Sprint(cmd.Process.Pid)), 0o644)
 	log.Printf("pod %s/%s container %s started (pid %d): %q", w.namespace, w.name, r.spec.Name, cmd.Process.Pid, argv)
 	return cmd, nil
+}
+
+// copyBinary copies an executable to dst (through a temporary file and a rename, so an earlier copy
+// that is still mapped is never written to) and returns its sha256 in hex.
+func copyBinary(src, dst string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", fmt.Errorf("reading the image's binary: %w", err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(out, h), in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o755) // readable and executable for the container's non-root user
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("copying the image's binary %s: %w", src, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Where the bind shim appears inside a container (outside anything an image would ship), and the

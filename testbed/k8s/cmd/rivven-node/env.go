@@ -257,6 +257,12 @@ func resourceValue(pod *v1.Pod, c *v1.Container, r *v1.ResourceFieldSelector) (s
 // pod's namespace (unless enableServiceLinks is false) plus the always-present KUBERNETES_* ones.
 // They matter here: a Service named rivven-x yields RIVVEN_X_* variables next to rivvend's own
 // RIVVEN_* settings, exactly as on a real cluster.
+//
+// One Service is emulated: default/kubernetes. Its ClusterIP (10.96.0.1:443) would need kube-proxy,
+// which the testbed does not have, so its variables carry the API server's real address instead
+// (the agent's kubeconfig server, 127.0.0.1:16443 by default; the serving certificate covers
+// 127.0.0.1), as if the Service were that address: KUBERNETES_SERVICE_HOST/PORT, which in-cluster
+// clients (client-go, kube-rs) read, then reach the real API server.
 func (a *agent) serviceLinkEnv(pod *v1.Pod) [][2]string {
 	var out [][2]string
 	services := a.hosts.servicesIn(pod.Namespace)
@@ -270,24 +276,32 @@ func (a *agent) serviceLinkEnv(pod *v1.Pod) [][2]string {
 	links := pod.Spec.EnableServiceLinks == nil || *pod.Spec.EnableServiceLinks
 	sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
 	for _, s := range services {
-		ip := s.Spec.ClusterIP
-		if ip == "" || ip == v1.ClusterIPNone || len(s.Spec.Ports) == 0 {
+		ip, ports := s.Spec.ClusterIP, s.Spec.Ports
+		if ip == "" || ip == v1.ClusterIPNone || len(ports) == 0 {
 			continue
 		}
-		if !links && !(s.Namespace == "default" && s.Name == "kubernetes") {
+		master := s.Namespace == "default" && s.Name == "kubernetes"
+		if !links && !master {
 			continue
+		}
+		if master && a.apiServerHost != "" { // kube-proxy emulation, see above
+			ip, ports = a.apiServerHost, nil
+			for _, p := range s.Spec.Ports {
+				p.Port = int32(a.apiServerPort)
+				ports = append(ports, p)
+			}
 		}
 		name := strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
-		p0 := s.Spec.Ports[0]
+		p0 := ports[0]
 		out = append(out, [2]string{name + "_SERVICE_HOST", ip}, [2]string{name + "_SERVICE_PORT", strconv.Itoa(int(p0.Port))})
-		for _, p := range s.Spec.Ports {
+		for _, p := range ports {
 			if p.Name != "" {
 				out = append(out, [2]string{name + "_SERVICE_PORT_" + strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_")), strconv.Itoa(int(p.Port))})
 			}
 		}
 		proto := strings.ToLower(string(p0.Protocol))
 		out = append(out, [2]string{name + "_PORT", fmt.Sprintf("%s://%s:%d", proto, ip, p0.Port)})
-		for _, p := range s.Spec.Ports {
+		for _, p := range ports {
 			proto := string(p.Protocol)
 			prefix := fmt.Sprintf("%s_PORT_%d_%s", name, p.Port, proto)
 			out = append(out,

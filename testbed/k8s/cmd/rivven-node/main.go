@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,6 +41,9 @@ type agent struct {
 	nodeName       string
 	stateDir       string
 	rivvenBin      string
+	renderBin      string // rivven-render binary for ghcr.io/rivven-render/rivven-render (copied in by tests)
+	apiServerHost  string // the API server's real address (kubeconfig server URL), for the kubernetes Service's env
+	apiServerPort  int
 	bindShim       string // LD_PRELOAD library emulating per-pod networking (testbed/bindshim)
 	k8sVersion     string
 	backoffInitial time.Duration
@@ -61,19 +66,25 @@ func main() {
 	nodeName := flag.String("node-name", "testbed", "name of the Node to register")
 	stateDir := flag.String("state-dir", "", "testbed state directory (pods/ and volumes/ live here)")
 	rivvenBin := flag.String("rivven-bin", "", "directory with rivvend, rivven-connect, rivven-schema")
+	renderBin := flag.String("render-bin", "", "directory where the tests put rivven-render (read at each container start)")
 	bindShim := flag.String("bind-shim", "", "bindshim.so preloaded into every container: wildcard binds go to the pod IP")
 	version := flag.String("kubernetes-version", "v1.36.3", "version reported as kubeletVersion")
 	backoff := flag.Duration("crashloop-backoff", 10*time.Second, "first restart delay after a container exits")
 	flag.Parse()
-	if *kubeconfig == "" || *provKubeconfig == "" || *stateDir == "" || *rivvenBin == "" || *bindShim == "" {
-		log.Fatal("--kubeconfig, --provisioner-kubeconfig, --state-dir, --rivven-bin and --bind-shim are required")
+	if *kubeconfig == "" || *provKubeconfig == "" || *stateDir == "" || *rivvenBin == "" || *renderBin == "" || *bindShim == "" {
+		log.Fatal("--kubeconfig, --provisioner-kubeconfig, --state-dir, --rivven-bin, --render-bin and --bind-shim are required")
 	}
 	if _, err := os.Stat(*bindShim); err != nil {
 		log.Fatalf("bind shim: %v (run testbed/tb build)", err)
 	}
+	apiHost, apiPort, err := apiServerAddress(*kubeconfig)
+	if err != nil {
+		log.Fatalf("kubeconfig %s: %v", *kubeconfig, err)
+	}
 	a := &agent{
 		node: mustClient(*kubeconfig), admin: mustClient(*provKubeconfig), nodeName: *nodeName,
-		stateDir: *stateDir, rivvenBin: *rivvenBin, bindShim: *bindShim, k8sVersion: *version, backoffInitial: *backoff,
+		stateDir: *stateDir, rivvenBin: *rivvenBin, renderBin: *renderBin, bindShim: *bindShim,
+		apiServerHost: apiHost, apiServerPort: apiPort, k8sVersion: *version, backoffInitial: *backoff,
 		workers: map[types.UID]*podWorker{}, usedIPs: map[string]types.UID{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -112,13 +123,37 @@ func main() {
 		},
 	})
 	podInformers.Start(ctx.Done())
-	log.Printf("node %s ready; running pods with binaries from %s", a.nodeName, a.rivvenBin)
+	log.Printf("node %s ready; running pods with binaries from %s and %s; pods reach the API server at %s:%d",
+		a.nodeName, a.rivvenBin, a.renderBin, a.apiServerHost, a.apiServerPort)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
 	log.Printf("stopping: terminating all containers")
 	a.stopAll()
+}
+
+// apiServerAddress is the host and port of the kubeconfig's server URL: where pods reach the API
+// server, since there is no kube-proxy for the kubernetes Service's ClusterIP (see serviceLinkEnv).
+func apiServerAddress(path string) (string, int, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return "", 0, err
+	}
+	u, err := url.Parse(cfg.Host)
+	if err != nil || u.Hostname() == "" {
+		return "", 0, fmt.Errorf("server URL %q: not host:port (%v)", cfg.Host, err)
+	}
+	port := 443
+	if u.Scheme == "http" {
+		port = 80
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return "", 0, fmt.Errorf("server URL %q: port: %w", cfg.Host, err)
+		}
+	}
+	return u.Hostname(), port, nil
 }
 
 func mustClient(path string) kubernetes.Interface {
