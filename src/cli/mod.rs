@@ -19,6 +19,7 @@ mod io;
 mod krm;
 mod render;
 mod rules;
+mod run;
 mod schemas;
 mod validate;
 
@@ -52,6 +53,10 @@ enum Command {
     Crd(schemas::CrdArgs),
     /// Print the manifests that run the in-cluster companion (Namespace, ServiceAccount, least-privilege RBAC, Deployment, metrics Service; `--crds` adds the CRDs).
     Install(install::InstallArgs),
+    /// Run the in-cluster companion: topics on the brokers, registry compatibility, live status (feature `companion`).
+    Run(run::RunArgs),
+    /// Show what the companion sees: every Rivven resource's live state, read-only (feature `companion`).
+    Status(run::StatusArgs),
     /// List every rule a finding can carry (id, default severity, summary).
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, and an example of the fix.
@@ -108,6 +113,8 @@ pub fn main() -> ExitCode {
         Command::Schemas(args) => schemas::run_schemas(&args),
         Command::Crd(args) => schemas::run_crd(&args),
         Command::Install(args) => install::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Status(args) => run::status(&args),
         Command::Rules(args) => rules::run_rules(&args),
         Command::Explain(args) => rules::run_explain(&args),
         Command::Krm(args) => krm::run(&args),

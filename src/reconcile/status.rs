@@ -16,11 +16,11 @@ pub struct Observed {
     pub message: String,
 }
 
-/// The new status from the old one and this pass's conditions, phase and generation; `None` when
-/// it equals the old one (nothing to write). `now` is used only for conditions whose status
-/// changed (or that are new).
-pub fn merge(old: &ResourceStatus, conditions: &[Observed], phase: &str, generation: i64, now: &str) -> Option<ResourceStatus> {
-    let mut new = ResourceStatus { observed_generation: Some(generation), phase: Some(phase.to_owned()), conditions: Vec::new(), ..old.clone() };
+/// The new status from the old one and this pass's facts (`observed`, without conditions),
+/// conditions, phase and generation; `None` when it equals the old one (nothing to write). `now` is
+/// used only for conditions whose status changed (or that are new).
+pub fn merge(old: &ResourceStatus, observed: ResourceStatus, conditions: &[Observed], phase: &str, generation: i64, now: &str) -> Option<ResourceStatus> {
+    let mut new = ResourceStatus { observed_generation: Some(generation), phase: Some(phase.to_owned()), conditions: Vec::new(), ..observed };
     for c in conditions {
         let before = old.conditions.iter().find(|o| o.type_ == c.type_);
         let transition = match before {
@@ -49,6 +49,8 @@ mod tests {
 
     #[test]
     fn a_steady_resource_gets_no_write_and_time_moves_only_on_a_transition() {
+        let facts = ResourceStatus { partitions: Some(3), ..ResourceStatus::default() };
+        let merge = |old: &ResourceStatus, c: &[Observed], phase: &str, generation: i64, now: &str| merge(old, facts.clone(), c, phase, generation, now);
         let first = merge(&ResourceStatus::default(), &[ready(ConditionStatus::False, "Creating")], "Progressing", 1, "T1").expect("a first status is written");
         assert_eq!(first.conditions[0].last_transition_time.as_deref(), Some("T1"));
         // The same pass later: nothing to write.
@@ -62,5 +64,9 @@ mod tests {
         // A new generation is written even when the conditions hold, with the old transition time.
         let next = merge(&done, &[ready(ConditionStatus::True, "Ready")], "Ready", 2, "T5").unwrap();
         assert_eq!((next.observed_generation, next.conditions[0].last_transition_time.as_deref()), (Some(2), Some("T4")));
+        // A fact that changes is written; the same facts again are not.
+        let grown = super::merge(&next, ResourceStatus { partitions: Some(6), ..ResourceStatus::default() }, &[ready(ConditionStatus::True, "Ready")], "Ready", 2, "T6").unwrap();
+        assert_eq!((grown.partitions, grown.conditions[0].last_transition_time.as_deref()), (Some(6), Some("T4")));
+        assert_eq!(super::merge(&grown, ResourceStatus { partitions: Some(6), ..ResourceStatus::default() }, &[ready(ConditionStatus::True, "Ready")], "Ready", 2, "T7"), None);
     }
 }

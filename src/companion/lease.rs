@@ -1,0 +1,176 @@
+//! Leader election on a `coordination.k8s.io/v1` Lease in the companion's namespace. The holder
+//! renews it every `RENEW`; another process takes it over only once it has not been renewed for
+//! its duration, and every write carries the resourceVersion it read (optimistic concurrency: of
+//! two processes taking an expired lease, the API server lets one win). A holder that cannot renew
+//! in time stops acting at once, before anyone else may take over; on SIGTERM it releases the lease.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::api::{Api, PostParams};
+
+use super::log;
+use super::metrics::Metrics;
+
+/// The Lease's name.
+pub const LEASE_NAME: &str = "rivven-render";
+/// How long a lease holds without renewal.
+pub const DURATION: Duration = Duration::from_secs(15);
+/// How often the holder renews, and others retry.
+pub const RENEW: Duration = Duration::from_secs(2);
+
+/// What a look at the lease decides, purely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Ours already: renew it.
+    Renew,
+    /// Nobody's, released, or expired: take it (one more transition).
+    Take,
+    /// Someone else holds it.
+    Wait,
+}
+
+/// Decides from the holder, the last renewal and the duration of a lease.
+pub fn claim(identity: &str, holder: Option<&str>, renewed: Option<Timestamp>, duration: Duration, now: Timestamp) -> Claim {
+    match holder.filter(|h| !h.is_empty()) {
+        Some(h) if h == identity => Claim::Renew,
+        None => Claim::Take,
+        Some(_) => {
+            let expired = renewed.is_none_or(|at| now.duration_since(at) > SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX));
+            if expired {
+                Claim::Take
+            } else {
+                Claim::Wait
+            }
+        }
+    }
+}
+
+/// The elector: a flag the reconcile loop reads before every write.
+pub struct Elector {
+    api: Api<Lease>,
+    identity: String,
+    leading: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
+}
+
+impl Elector {
+    /// An elector for `identity` on the lease in `namespace`.
+    pub fn new(client: kube::Client, namespace: &str, identity: String, leading: Arc<AtomicBool>, metrics: Arc<Metrics>) -> Self {
+        Elector { api: Api::namespaced(client, namespace), identity, leading, metrics }
+    }
+
+    /// Tries once; returns whether we hold the lease afterwards.
+    async fn try_once(&self) -> Result<bool, String> {
+        let now = Timestamp::now();
+        let current = self.api.get_opt(LEASE_NAME).await.map_err(|e| format!("reading Lease {LEASE_NAME}: {e}"))?;
+        let spec = |transitions: i32, acquired: Option<MicroTime>| LeaseSpec {
+            holder_identity: Some(self.identity.clone()),
+            lease_duration_seconds: Some(DURATION.as_secs() as i32),
+            acquire_time: acquired.or(Some(MicroTime(now))),
+            renew_time: Some(MicroTime(now)),
+            lease_transitions: Some(transitions),
+            ..LeaseSpec::default()
+        };
+        let Some(mut lease) = current else {
+            let lease = Lease { metadata: ObjectMeta { name: Some(LEASE_NAME.into()), ..ObjectMeta::default() }, spec: Some(spec(0, None)) };
+            self.metrics.kube_write("lease");
+            return match self.api.create(&PostParams::default(), &lease).await {
+                Ok(_) => Ok(true),
+                Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+                Err(e) => Err(format!("creating Lease {LEASE_NAME}: {e}")),
+            };
+        };
+        let old = lease.spec.clone().unwrap_or_default();
+        let duration = old.lease_duration_seconds.map(|s| Duration::from_secs(s.max(1) as u64)).unwrap_or(DURATION);
+        let transitions = old.lease_transitions.unwrap_or(0);
+        let new = match claim(&self.identity, old.holder_identity.as_deref(), old.renew_time.as_ref().map(|t| t.0), duration, now) {
+            Claim::Wait => return Ok(false),
+            Claim::Renew => spec(transitions, old.acquire_time.clone()),
+            Claim::Take => spec(transitions + 1, None),
+        };
+        lease.spec = Some(new);
+        self.metrics.kube_write("lease");
+        match self.api.replace(LEASE_NAME, &PostParams::default(), &lease).await {
+            Ok(_) => Ok(true),
+            // Someone wrote it since we read it: they won this round.
+            Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+            Err(e) => Err(format!("updating Lease {LEASE_NAME}: {e}")),
+        }
+    }
+
+    /// Runs until `stop` is set: keeps the flag true exactly while the lease is ours, and clears
+    /// it as soon as a renewal has not succeeded for the lease duration minus one renew period.
+    pub async fn run(&self, stop: Arc<AtomicBool>) {
+        let mut last_success: Option<Instant> = None;
+        while !stop.load(Ordering::SeqCst) {
+            let was = self.leading.load(Ordering::SeqCst);
+            let result = self.try_once().await;
+            let holding = match result {
+                Ok(true) => {
+                    last_success = Some(Instant::now());
+                    true
+                }
+                Ok(false) => false,
+                Err(e) => {
+                    log::warn("leader election", &[("error", &e)]);
+                    was && last_success.is_some_and(|at| at.elapsed() < DURATION.saturating_sub(RENEW))
+                }
+            };
+            if holding != was {
+                self.leading.store(holding, Ordering::SeqCst);
+                self.metrics.set_leader(holding);
+                log::info(if holding { "became the leader" } else { "lost the leadership: no more writes" }, &[("identity", &self.identity), ("lease", LEASE_NAME)]);
+            }
+            tokio::time::sleep(RENEW).await;
+        }
+    }
+
+    /// Gives the lease up (SIGTERM), so another process takes over at once.
+    pub async fn release(&self) {
+        if !self.leading.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        self.metrics.set_leader(false);
+        let Ok(Some(mut lease)) = self.api.get_opt(LEASE_NAME).await else { return };
+        let Some(spec) = lease.spec.as_mut() else { return };
+        if spec.holder_identity.as_deref() != Some(self.identity.as_str()) {
+            return;
+        }
+        spec.holder_identity = None;
+        spec.renew_time = None;
+        self.metrics.kube_write("lease");
+        match self.api.replace(LEASE_NAME, &PostParams::default(), &lease).await {
+            Ok(_) => log::info("released the leadership", &[("identity", &self.identity)]),
+            Err(e) => log::warn("releasing the lease", &[("error", &e.to_string())]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_taken_only_when_free_or_expired() {
+        let now: Timestamp = "2026-12-02T10:00:30Z".parse().unwrap();
+        let at = |s: &str| Some(s.parse::<Timestamp>().unwrap());
+        let d = Duration::from_secs(15);
+        let table = [
+            ("ours", Some("me"), at("2026-12-02T10:00:29Z"), Claim::Renew),
+            ("ours, even late", Some("me"), at("2026-12-02T09:00:00Z"), Claim::Renew),
+            ("nobody's", None, None, Claim::Take),
+            ("released", Some(""), at("2026-12-02T10:00:29Z"), Claim::Take),
+            ("held and fresh", Some("other"), at("2026-12-02T10:00:20Z"), Claim::Wait),
+            ("held, exactly at its duration", Some("other"), at("2026-12-02T10:00:15Z"), Claim::Wait),
+            ("held but expired", Some("other"), at("2026-12-02T10:00:14Z"), Claim::Take),
+            ("held, never renewed", Some("other"), None, Claim::Take),
+        ];
+        for (case, holder, renewed, want) in table {
+            assert_eq!(claim("me", holder, renewed, d, now), want, "{case}");
+        }
+    }
+}

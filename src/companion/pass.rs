@@ -1,0 +1,369 @@
+//! One pass over everything: read the world, decide what is desired, reconcile each cluster's
+//! topics and each registry's levels, observe clusters and connect workers, and report on every
+//! resource. Errors stay with their resource; a cluster that cannot be reached costs no calls for
+//! its topics beyond one connection attempt, and a failing resource waits out its back-off.
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use crate::model::status::{MemberState, ResourceStatus};
+use crate::model::Kind;
+
+use super::broker::Pool;
+use super::desired::{self, Desired, DesiredOptions, DesiredTopic, Origin, Removal};
+use super::http;
+use super::metrics::Metrics;
+use super::registry;
+use super::report::{report, Report, Standing};
+use super::topics::{self, TopicResult};
+use super::world::{CrObject, PodView, World};
+
+/// What a pass keeps for the next one.
+#[derive(Default)]
+pub struct State {
+    /// Open broker connections, by address.
+    pools: BTreeMap<String, Pool>,
+    /// Config keys set on each topic, by (cluster, topic).
+    applied: BTreeMap<(desired::ClusterKey, String), BTreeSet<String>>,
+    /// Per-object back-off: failures in a row and when to try again.
+    backoff: BTreeMap<String, (u32, Instant)>,
+}
+
+impl State {
+    /// When the earliest back-off ends.
+    pub fn next_retry(&self) -> Option<Instant> {
+        self.backoff.values().map(|(_, at)| *at).min()
+    }
+
+    fn waiting(&self, key: &str) -> bool {
+        self.backoff.get(key).is_some_and(|(_, at)| *at > Instant::now())
+    }
+
+    fn failed(&mut self, key: &str) {
+        let entry = self.backoff.entry(key.to_owned()).or_insert((0, Instant::now()));
+        entry.0 += 1;
+        entry.1 = Instant::now() + backoff(entry.0);
+    }
+
+    fn succeeded(&mut self, key: &str) {
+        self.backoff.remove(key);
+    }
+}
+
+/// Exponential back-off: 1 s, 2 s, 4 s, … up to 5 minutes.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_secs(1u64 << failures.saturating_sub(1).min(9)).min(Duration::from_secs(300))
+}
+
+/// Options of a pass.
+#[derive(Clone, Debug)]
+pub struct PassOptions {
+    /// Make calls (false: only look, as `rivven-render status` does).
+    pub write: bool,
+    /// Connections per broker.
+    pub connections: usize,
+    /// Whether clusterRefs into other namespaces are followed.
+    pub allow_cross_namespace: bool,
+    /// The cluster domain of service addresses.
+    pub cluster_domain: String,
+}
+
+/// What a pass found: the reports, and the finalizer changes to make.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Reports by resource id.
+    pub reports: BTreeMap<String, Report>,
+    /// RivvenTopics that need the finalizer (true) or no longer need it (false).
+    pub finalizers: BTreeMap<String, bool>,
+}
+
+fn broker_pods<'a>(world: &'a World, cluster: &desired::ClusterKey) -> Vec<&'a PodView> {
+    world.pods.iter().filter(|p| p.is(&cluster.0, "rivven", &cluster.1) && p.labels.get("app.kubernetes.io/component").map(String::as_str) == Some("broker")).collect()
+}
+
+fn resource<'a>(world: &'a World, id: &str) -> Option<&'a CrObject> {
+    world.resources.iter().find(|r| r.id() == id)
+}
+
+/// Runs one pass.
+pub async fn run(world: &World, state: &mut State, options: &PassOptions, metrics: &Metrics) -> Outcome {
+    let desired = desired::desired(world, &DesiredOptions { allow_cross_namespace: options.allow_cross_namespace });
+    let mut out = Outcome::default();
+    for (id, refusal) in &desired.refused {
+        if let Some(r) = resource(world, id) {
+            let standing = if refusal.reason == "Unmanaged" { Standing::Unmanaged { message: refusal.message.clone() } } else { Standing::Failed { reason: refusal.reason, message: refusal.message.clone() } };
+            out.reports.insert(id.clone(), report(r.kind.name(), &r.namespace, &r.name, &standing, ResourceStatus::default()));
+        }
+    }
+    for (map, why) in &desired.unreadable_maps {
+        super::log::warn("plan ConfigMap cannot be read", &[("configmap", map), ("error", why)]);
+    }
+    topics_pass(world, &desired, state, options, metrics, &mut out).await;
+    registries_pass(world, &desired, options, metrics, &mut out).await;
+    clusters_and_connects(world, options, &desired, &mut out).await;
+    for (id, warnings) in &desired.warnings {
+        if let Some(r) = out.reports.get_mut(id) {
+            r.facts.warnings = warnings.clone();
+        }
+    }
+    let mut managed: BTreeMap<String, u64> = BTreeMap::new();
+    for r in out.reports.values() {
+        *managed.entry(r.kind.to_owned()).or_default() += 1;
+    }
+    metrics.set_managed(managed);
+    out
+}
+
+async fn topics_pass(world: &World, desired: &Desired, state: &mut State, options: &PassOptions, metrics: &Metrics, out: &mut Outcome) {
+    let mut clusters: BTreeMap<desired::ClusterKey, (Vec<&DesiredTopic>, Vec<&Removal>)> = BTreeMap::new();
+    for t in &desired.topics {
+        let key = format!("topic:{}/{}/{}", t.cluster.0, t.cluster.1, t.topic.name);
+        if !state.waiting(&key) {
+            clusters.entry(t.cluster.clone()).or_default().0.push(t);
+        }
+    }
+    for r in &desired.removals {
+        if !state.waiting(&format!("removal:{}", r.resource)) {
+            clusters.entry(r.cluster.clone()).or_default().1.push(r);
+        }
+    }
+    // Finalizers follow deleteOnRemove of the live resources.
+    for t in &desired.topics {
+        if let Origin::Resource(id) = &t.origin {
+            if let Some(r) = resource(world, id) {
+                let has = r.finalizers.iter().any(|f| f == desired::TOPIC_FINALIZER);
+                if has != t.topic.delete_on_remove {
+                    out.finalizers.insert(id.clone(), t.topic.delete_on_remove);
+                }
+            }
+        }
+    }
+    for (cluster, (wanted, removals)) in clusters {
+        let started = Instant::now();
+        let pods = broker_pods(world, &cluster);
+        let ready: Vec<&&PodView> = pods.iter().filter(|p| p.ready).collect();
+        let cluster_resource = world.resources.iter().find(|r| r.kind == Kind::Cluster && r.namespace == cluster.0 && r.name == cluster.1 && !r.deleting);
+        let address = ready.first().and_then(|p| p.address("client", 9092));
+        let Some(address) = address else {
+            let gone = pods.is_empty() && cluster_resource.is_none();
+            let standing = if gone {
+                Standing::Progressing { reason: "ClusterNotFound", message: format!("no RivvenCluster {}/{} and no broker pods: waiting for the cluster (no broker calls are made)", cluster.0, cluster.1) }
+            } else {
+                Standing::Progressing { reason: "ClusterNotReady", message: format!("{} of {} broker pods of cluster {}/{} are ready", ready.len(), pods.len(), cluster.0, cluster.1) }
+            };
+            for t in &wanted {
+                topic_report(out, t, &standing, ResourceStatus { topic_name: Some(t.topic.name.clone()), ..ResourceStatus::default() });
+            }
+            // A cluster that is gone cannot hold the topic any more: never strand the resource.
+            if gone {
+                for r in removals {
+                    out.finalizers.insert(r.resource.clone(), false);
+                }
+            }
+            continue;
+        };
+        let pool = match state.pools.remove(&address) {
+            Some(pool) if !pool.broken() => Ok(pool),
+            _ => Pool::connect(&address, options.connections).await,
+        };
+        let mut pool = match pool {
+            Ok(pool) => pool,
+            Err(e) => {
+                cluster_failed(state, out, &cluster, &wanted, &e);
+                continue;
+            }
+        };
+        let applied: BTreeMap<String, BTreeSet<String>> = wanted.iter().map(|t| (t.topic.name.clone(), applied_keys(world, state, t))).collect();
+        match topics::reconcile(&mut pool, &wanted, &removals, &applied, options.write, metrics).await {
+            Ok((results, removed)) => {
+                for (t, result) in wanted.iter().zip(results) {
+                    let key = format!("topic:{}/{}/{}", cluster.0, cluster.1, t.topic.name);
+                    if result.retry {
+                        state.failed(&key);
+                    } else {
+                        state.succeeded(&key);
+                    }
+                    if options.write {
+                        state.applied.insert((cluster.clone(), t.topic.name.clone()), crate::reconcile::topics::desired_config(&t.topic.config).into_keys().collect());
+                    }
+                    let kind_failed = !result.ready;
+                    metrics.reconciled("RivvenTopic", started.elapsed() / wanted.len().max(1) as u32, kind_failed && result.retry);
+                    let (standing, facts) = topic_standing(t, &result);
+                    topic_report(out, t, &standing, facts);
+                }
+                for (id, result) in removed {
+                    match result {
+                        Ok(_) => {
+                            state.succeeded(&format!("removal:{id}"));
+                            out.finalizers.insert(id, false);
+                        }
+                        Err(e) => {
+                            state.failed(&format!("removal:{id}"));
+                            super::log::warn("topic removal failed; retried with back-off", &[("resource", &id), ("error", &e)]);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                cluster_failed(state, out, &cluster, &wanted, e.message());
+                continue;
+            }
+        }
+        if !pool.broken() {
+            state.pools.insert(address, pool);
+        }
+    }
+}
+
+fn applied_keys(world: &World, state: &State, t: &DesiredTopic) -> BTreeSet<String> {
+    let mut keys = state.applied.get(&(t.cluster.clone(), t.topic.name.clone())).cloned().unwrap_or_default();
+    if let Origin::Resource(id) = &t.origin {
+        if let Some(r) = resource(world, id) {
+            keys.extend(r.status.config.keys().cloned());
+        }
+    }
+    keys
+}
+
+fn cluster_failed(state: &mut State, out: &mut Outcome, cluster: &desired::ClusterKey, wanted: &[&DesiredTopic], error: &str) {
+    super::log::warn("broker unreachable; its topics are retried with back-off", &[("cluster", &format!("{}/{}", cluster.0, cluster.1)), ("error", error)]);
+    let standing = Standing::Progressing { reason: "BrokerUnreachable", message: format!("cluster {}/{}: {error}", cluster.0, cluster.1) };
+    for t in wanted {
+        state.failed(&format!("topic:{}/{}/{}", cluster.0, cluster.1, t.topic.name));
+        topic_report(out, t, &standing, ResourceStatus { topic_name: Some(t.topic.name.clone()), ..ResourceStatus::default() });
+    }
+}
+
+fn topic_standing(t: &DesiredTopic, result: &TopicResult) -> (Standing, ResourceStatus) {
+    let facts = ResourceStatus { topic_name: Some(t.topic.name.clone()), partitions: result.partitions, config: result.config.clone(), ..ResourceStatus::default() };
+    let standing = if result.ready {
+        Standing::Ready { reason: result.reason, message: result.message.clone(), degraded: result.degraded.clone() }
+    } else if result.retry || result.reason == "NotCreated" || result.reason == "Drifted" {
+        Standing::Progressing { reason: result.reason, message: result.message.clone() }
+    } else {
+        Standing::Failed { reason: result.reason, message: result.message.clone() }
+    };
+    (standing, facts)
+}
+
+fn topic_report(out: &mut Outcome, t: &DesiredTopic, standing: &Standing, facts: ResourceStatus) {
+    let (kind, namespace, name, id) = match &t.origin {
+        Origin::Resource(id) => {
+            let mut parts = id.splitn(3, '/');
+            let (kind, ns, name) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            (Kind::from_name(kind).map(Kind::name).unwrap_or("RivvenTopic"), ns.to_owned(), name.to_owned(), id.clone())
+        }
+        Origin::PlanMap(map) => {
+            let (ns, name) = map.split_once('/').unwrap_or(("", map));
+            ("ConfigMap", ns.to_owned(), format!("{name}#{}", t.topic.name), format!("ConfigMap/{map}#{}", t.topic.name))
+        }
+    };
+    out.reports.insert(id, report(kind, &namespace, &name, standing, facts));
+}
+
+async fn registries_pass(world: &World, desired: &Desired, options: &PassOptions, metrics: &Metrics, out: &mut Outcome) {
+    for r in &desired.registries {
+        let started = Instant::now();
+        let pods: Vec<&PodView> = world.pods.iter().filter(|p| p.is(&r.registry.0, "rivven-schema", &r.registry.1)).collect();
+        let ready: Vec<&&PodView> = pods.iter().filter(|p| p.ready && p.ip.is_some()).collect();
+        let mut facts = ResourceStatus { endpoint: Some(r.plan.registry.clone()), ready_replicas: Some(ready.len() as u32), replicas: Some(pods.len() as u32), ..ResourceStatus::default() };
+        let mut errors = Vec::new();
+        let mut reads = Vec::new();
+        for pod in &ready {
+            let Some(address) = pod.address("http", 8081) else { continue };
+            match registry::reconcile(metrics, &address, r, options.write).await {
+                Ok(result) => reads.push(result),
+                Err(e) => errors.push(format!("{}: {e}", pod.name)),
+            }
+        }
+        if let Some(first) = reads.first() {
+            facts.compatibility = first.global.map(|l| level_name(&l));
+            facts.subjects = first.subjects.iter().map(|(s, l)| (s.clone(), level_name(l))).collect();
+        }
+        let in_sync = reads.iter().all(|read| read.global == Some(r.plan.compatibility) && r.plan.subjects.iter().all(|s| read.subjects.get(&s.subject) == Some(&s.compatibility)));
+        let standing = if ready.is_empty() {
+            Standing::Progressing { reason: "RegistryNotReady", message: format!("{} of {} registry pods are ready", ready.len(), pods.len()) }
+        } else if !errors.is_empty() {
+            Standing::Progressing { reason: "RegistryError", message: errors.join("; ") }
+        } else if !in_sync {
+            Standing::Progressing { reason: "CompatibilityNotApplied", message: "the registry's levels differ from the spec".into() }
+        } else {
+            Standing::Ready { reason: "CompatibilityApplied", message: format!("compatibility {} applied and read back on {} pod(s)", level_name(&r.plan.compatibility), reads.len()), degraded: None }
+        };
+        metrics.reconciled("RivvenSchemaRegistry", started.elapsed(), !errors.is_empty());
+        let (kind, id, name) = match &r.origin {
+            Origin::Resource(id) => ("RivvenSchemaRegistry", id.clone(), r.registry.1.clone()),
+            Origin::PlanMap(map) => ("ConfigMap", format!("ConfigMap/{map}"), map.split_once('/').map_or(map.as_str(), |(_, n)| n).to_owned()),
+        };
+        out.reports.insert(id, report(kind, &r.registry.0, &name, &standing, facts));
+    }
+}
+
+fn level_name(level: &crate::model::schema_registry::CompatibilityLevel) -> String {
+    serde_json::to_value(level).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+async fn get_ok(address: &str, path: &str) -> (bool, String) {
+    match http::request("GET", address, path, None, Duration::from_secs(3)).await {
+        Ok(r) if r.status == 200 => (true, format!("{path}: HTTP 200")),
+        Ok(r) => (false, format!("{path}: HTTP {}", r.status)),
+        Err(e) => (false, e),
+    }
+}
+
+async fn clusters_and_connects(world: &World, options: &PassOptions, desired: &Desired, out: &mut Outcome) {
+    for r in world.resources.iter().filter(|r| !r.deleting && !desired.refused.contains_key(&r.id())) {
+        match r.kind {
+            Kind::Cluster => {
+                let key = (r.namespace.clone(), r.name.clone());
+                let pods = broker_pods(world, &key);
+                let want = r.spec("/replicas").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
+                let mut brokers = Vec::new();
+                for p in &pods {
+                    let (healthy, message) = match p.address("http", 9094) {
+                        Some(address) if p.ready => get_ok(&address, "/health").await,
+                        _ => (false, format!("pod {}", if p.phase.is_empty() { "not started" } else { &p.phase })),
+                    };
+                    brokers.push(MemberState { name: p.name.clone(), state: if healthy { "Healthy" } else { "Unhealthy" }.into(), message: Some(message) });
+                }
+                brokers.sort_by(|a, b| a.name.cmp(&b.name));
+                let healthy = brokers.iter().filter(|b| b.state == "Healthy").count() as u32;
+                let bootstrap = format!("{}.{}.svc.{}:9092", crate::model::names::cluster_workload(&r.name), r.namespace, options.cluster_domain);
+                let facts = ResourceStatus { ready_replicas: Some(healthy), replicas: Some(want), bootstrap_servers: Some(bootstrap), brokers, ..ResourceStatus::default() };
+                let standing = if healthy >= want && want > 0 {
+                    Standing::Ready { reason: "BrokersReady", message: format!("{healthy} of {want} brokers ready and healthy (/health)"), degraded: None }
+                } else {
+                    Standing::Progressing { reason: "BrokersNotReady", message: format!("{healthy} of {want} brokers ready and healthy (/health)") }
+                };
+                out.reports.insert(r.id(), report(r.kind.name(), &r.namespace, &r.name, &standing, facts));
+            }
+            Kind::Connect => {
+                let pods: Vec<&PodView> = world.pods.iter().filter(|p| p.is(&r.namespace, "rivven-connect", &r.name)).collect();
+                let want = r.spec("/replicas").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
+                let mut live = 0;
+                for p in &pods {
+                    let is_live = match p.address("health", 8080) {
+                        Some(address) if p.phase == "Running" && p.ports.contains_key("health") => get_ok(&address, "/live").await.0,
+                        _ => p.ready,
+                    };
+                    live += u32::from(is_live);
+                }
+                let mut connectors = Vec::new();
+                for (list, direction) in [("/sources", "source"), ("/sinks", "sink")] {
+                    for c in r.spec(list).and_then(|v| v.as_array()).into_iter().flatten() {
+                        let name = c.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+                        let state = if pods.is_empty() { "NoWorkers" } else if live == pods.len() as u32 { "WorkersLive" } else { "WorkersNotLive" };
+                        connectors.push(MemberState { name: format!("{direction}/{name}"), state: state.into(), message: Some(format!("{live} of {} worker pods live; rivven-connect 0.0.22 exposes no per-connector state", pods.len())) });
+                    }
+                }
+                let facts = ResourceStatus { ready_replicas: Some(live), replicas: Some(want), connectors, ..ResourceStatus::default() };
+                let standing = if live >= want && want > 0 {
+                    Standing::Ready { reason: "WorkersLive", message: format!("{live} of {want} workers live (/live)"), degraded: None }
+                } else {
+                    Standing::Progressing { reason: "WorkersNotLive", message: format!("{live} of {want} workers live (/live)") }
+                };
+                out.reports.insert(r.id(), report(r.kind.name(), &r.namespace, &r.name, &standing, facts));
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Writes what a pass found: the status subresource of each Rivven resource whose status changed
+//! (never a write for a steady resource), and the topic finalizers. Every write first checks that
+//! this process still leads.
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use serde_json::json;
+
+use crate::model::Kind;
+use crate::reconcile::status::merge;
+
+use super::clock;
+use super::desired::TOPIC_FINALIZER;
+use super::metrics::Metrics;
+use super::pass::Outcome;
+use super::report::merge_patch;
+use super::world::{api_resource, CrObject, World};
+
+fn api_for(client: &kube::Client, r: &CrObject) -> Api<DynamicObject> {
+    Api::namespaced_with(client.clone(), &r.namespace, &api_resource(r.kind))
+}
+
+/// Writes the changed statuses and finalizers of a pass.
+pub async fn write(client: &kube::Client, world: &World, outcome: &Outcome, metrics: &Metrics, leading: &AtomicBool) {
+    if !world.crds {
+        return;
+    }
+    let now = clock::now();
+    for r in &world.resources {
+        let Some(report) = outcome.reports.get(&r.id()) else { continue };
+        let Some(new) = merge(&r.status, report.facts.clone(), &report.conditions, report.phase, r.generation, &now) else { continue };
+        if !leading.load(Ordering::SeqCst) {
+            return;
+        }
+        let old = serde_json::to_value(&r.status).unwrap_or_default();
+        let patch = json!({ "status": merge_patch(&old, &serde_json::to_value(&new).unwrap_or_default()) });
+        metrics.kube_write("status");
+        if let Err(e) = api_for(client, r).patch_status(&r.name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            super::log::warn("writing status failed", &[("resource", &r.id()), ("error", &e.to_string())]);
+        }
+    }
+    for (id, wanted) in &outcome.finalizers {
+        let Some(r) = world.resources.iter().find(|r| &r.id() == id && r.kind == Kind::Topic) else { continue };
+        if !leading.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut finalizers: Vec<String> = r.finalizers.iter().filter(|f| *f != TOPIC_FINALIZER).cloned().collect();
+        if *wanted {
+            finalizers.push(TOPIC_FINALIZER.to_owned());
+        }
+        // The resourceVersion read makes this write conditional: a finalizer another controller
+        // added meanwhile is never dropped (409, retried next pass).
+        let patch = json!({ "metadata": { "finalizers": finalizers, "resourceVersion": r.resource_version } });
+        metrics.kube_write("finalizer");
+        if let Err(e) = api_for(client, r).patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            super::log::warn("updating the finalizer failed", &[("resource", id), ("error", &e.to_string())]);
+        }
+    }
+}
