@@ -74,11 +74,15 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("starting the async runtime: {e}"))
 }
 
+/// `POD_NAME` (else the host name) plus what makes this process unique: a container restarted in
+/// the same pod is another candidate, so it cannot renew a lease its killed predecessor held.
 fn identity(options: &RunOptions) -> String {
-    options.identity.clone().or_else(|| std::env::var("POD_NAME").ok().filter(|s| !s.is_empty())).unwrap_or_else(|| {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "rivven-render".into());
-        format!("{host}-{}", std::process::id())
-    })
+    if let Some(identity) = &options.identity {
+        return identity.clone();
+    }
+    let base = std::env::var("POD_NAME").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "rivven-render".into()));
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{base}_{}-{started:08x}", std::process::id())
 }
 
 fn lease_namespace(options: &RunOptions) -> String {

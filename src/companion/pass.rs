@@ -187,7 +187,11 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
                     }
                     let kind_failed = !result.ready;
                     metrics.reconciled("RivvenTopic", started.elapsed() / wanted.len().max(1) as u32, kind_failed && result.retry);
-                    let (standing, facts) = topic_standing(t, &result);
+                    let acls = match &t.origin {
+                        Origin::Resource(id) => resource(world, id).and_then(|r| r.spec("/acls")).and_then(|a| a.as_array()).is_some_and(|a| !a.is_empty()),
+                        Origin::PlanMap(_) => false,
+                    };
+                    let (standing, facts) = topic_standing(t, &result, acls);
                     topic_report(out, t, &standing, facts);
                 }
                 for (id, result) in removed {
@@ -233,10 +237,17 @@ fn cluster_failed(state: &mut State, out: &mut Outcome, cluster: &desired::Clust
     }
 }
 
-fn topic_standing(t: &DesiredTopic, result: &TopicResult) -> (Standing, ResourceStatus) {
+/// How a topic stands; `acls`: its spec lists ACLs, which Rivven 0.0.22 has no broker API for.
+fn topic_standing(t: &DesiredTopic, result: &TopicResult, acls: bool) -> (Standing, ResourceStatus) {
     let facts = ResourceStatus { topic_name: Some(t.topic.name.clone()), partitions: result.partitions, config: result.config.clone(), ..ResourceStatus::default() };
+    let acl_message = "ACLs are not applied: Rivven 0.0.22 has no broker API to create them";
+    let degraded = match (result.degraded.clone(), acls) {
+        (Some((reason, message)), true) => Some((reason, format!("{message}; {acl_message}"))),
+        (None, true) => Some(("AclsNotApplied", acl_message.to_owned())),
+        (degraded, false) => degraded,
+    };
     let standing = if result.ready {
-        Standing::Ready { reason: result.reason, message: result.message.clone(), degraded: result.degraded.clone() }
+        Standing::Ready { reason: result.reason, message: result.message.clone(), degraded }
     } else if result.retry || result.reason == "NotCreated" || result.reason == "Drifted" {
         Standing::Progressing { reason: result.reason, message: result.message.clone() }
     } else {

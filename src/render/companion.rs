@@ -165,7 +165,8 @@ fn rule(api_group: &str, resources: &[&str], resource_names: &[&str], verbs: &[&
 
 /// What the companion may do with the resources it reconciles, in every watched namespace: read the
 /// four kinds (and patch topics, for their finalizer), write their status, read the plan ConfigMaps
-/// and the pods it talks to, and publish Events. Nothing else, Secrets least of all.
+/// and the pods it talks to (patch only: it merge-patches, never replaces). Nothing else, Secrets least
+/// of all.
 pub fn resource_rules() -> Vec<PolicyRule> {
     let mut plurals: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
     plurals.sort_unstable();
@@ -173,10 +174,9 @@ pub fn resource_rules() -> Vec<PolicyRule> {
     let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     vec![
         rule(GROUP, &plurals, &[], &["get", "list", "watch"]),
-        rule(GROUP, &[Kind::Topic.plural()], &[], &["patch", "update"]),
-        rule(GROUP, &statuses, &[], &["get", "patch", "update"]),
+        rule(GROUP, &[Kind::Topic.plural()], &[], &["patch"]),
+        rule(GROUP, &statuses, &[], &["patch"]),
         rule("", &["configmaps", "pods"], &[], &["get", "list", "watch"]),
-        rule("events.k8s.io", &["events"], &[], &["create", "patch"]),
     ]
 }
 
@@ -355,10 +355,9 @@ mod tests {
         let status: Vec<String> = ["rivvenclusters", "rivvenconnects", "rivvenschemaregistries", "rivventopics"].iter().map(|p| format!("{p}/status")).collect();
         let expected = json!([
             { "apiGroups": [GROUP], "resources": ["rivvenclusters", "rivvenconnects", "rivvenschemaregistries", "rivventopics"], "verbs": ["get", "list", "watch"] },
-            { "apiGroups": [GROUP], "resources": ["rivventopics"], "verbs": ["patch", "update"] },
-            { "apiGroups": [GROUP], "resources": status, "verbs": ["get", "patch", "update"] },
+            { "apiGroups": [GROUP], "resources": ["rivventopics"], "verbs": ["patch"] },
+            { "apiGroups": [GROUP], "resources": status, "verbs": ["patch"] },
             { "apiGroups": [""], "resources": ["configmaps", "pods"], "verbs": ["get", "list", "watch"] },
-            { "apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"] },
         ]);
         let leases = json!([
             { "apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"] },
