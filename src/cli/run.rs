@@ -28,7 +28,7 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     /// Open this many connections per broker (rivven-client serves one request at a time on each).
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub broker_connections: u16,
     /// Follow a clusterRef into another namespace (refused by default: a team's resource could change another team's topics).
     #[arg(long)]
