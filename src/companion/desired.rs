@@ -156,6 +156,7 @@ pub fn desired(world: &World, options: &DesiredOptions) -> Desired {
     plan_maps(world, &mut out);
     out.topics.sort_by(|a, b| (&a.cluster, &a.topic.name).cmp(&(&b.cluster, &b.topic.name)));
     out.registries.sort_by(|a, b| a.registry.cmp(&b.registry));
+    out.removals.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
     out
 }
 
@@ -223,10 +224,16 @@ fn compile_resources(live: &[&CrObject], out: &mut Desired) {
     }
 }
 
-/// Adds the plan ConfigMaps' topics and levels that no resource already describes.
+/// Adds the plan ConfigMaps' topics and levels that no resource describes. A resource that exists
+/// wins whatever its state: a map's topic whose source resource is refused, unmanaged or being
+/// deleted is not brought back by the map. Of two maps describing one topic (or registry), the
+/// first by namespace/name wins.
 fn plan_maps(world: &World, out: &mut Desired) {
     let from_resources: BTreeMap<(ClusterKey, String), usize> = out.topics.iter().enumerate().map(|(i, t)| ((t.cluster.clone(), t.topic.name.clone()), i)).collect();
-    let registries: BTreeSet<ClusterKey> = out.registries.iter().map(|r| r.registry.clone()).collect();
+    let resources: BTreeSet<String> = world.resources.iter().map(CrObject::id).collect();
+    let registry_resources: BTreeSet<ClusterKey> = world.resources.iter().filter(|r| r.kind == Kind::SchemaRegistry).map(|r| (r.namespace.clone(), r.name.clone())).collect();
+    let mut taken: BTreeSet<(ClusterKey, String)> = BTreeSet::new();
+    let mut registries_taken: BTreeSet<ClusterKey> = out.registries.iter().map(|r| r.registry.clone()).collect();
     let mut maps: Vec<_> = world.plan_maps.iter().collect();
     maps.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     for map in maps {
@@ -236,23 +243,27 @@ fn plan_maps(world: &World, out: &mut Desired) {
             Ok(PlanContent::Topics(plan)) => {
                 let cluster = (map.namespace.clone(), plan.cluster.clone());
                 for topic in &plan.topics {
-                    match from_resources.get(&(cluster.clone(), topic.name.clone())) {
-                        Some(&i) => {
-                            let resource = out.topics[i].origin.describe();
-                            if out.topics[i].topic != *topic {
-                                out.warnings.entry(resource).or_default().push(format!("ConfigMap {id} also describes topic `{}` differently; this resource wins", topic.name));
-                            }
+                    let key = (cluster.clone(), topic.name.clone());
+                    if let Some(&i) = from_resources.get(&key) {
+                        let resource = out.topics[i].origin.describe();
+                        if out.topics[i].topic != *topic {
+                            out.warnings.entry(resource).or_default().push(format!("ConfigMap {id} also describes topic `{}` differently; this resource wins", topic.name));
                         }
-                        None => out.topics.push(DesiredTopic { cluster: cluster.clone(), topic: topic.clone(), origin: Origin::PlanMap(id.clone()) }),
+                    } else if !resources.contains(&topic.source) && taken.insert(key) {
+                        out.topics.push(DesiredTopic { cluster: cluster.clone(), topic: topic.clone(), origin: Origin::PlanMap(id.clone()) });
                     }
                 }
             }
             Ok(PlanContent::Registry(plan)) => {
                 let key = (map.namespace.clone(), map.instance.clone());
-                if !registries.contains(&key) {
+                if !registry_resources.contains(&key) && registries_taken.insert(key.clone()) {
                     out.registries.push(DesiredRegistry { registry: key, plan: plan.clone(), origin: Origin::PlanMap(id) });
                 }
             }
         }
     }
 }
+
+#[cfg(test)]
+#[path = "desired_tests.rs"]
+mod tests;
