@@ -285,8 +285,8 @@ fn each_world_gets_exactly_its_desired_state() {
     }
 }
 
-/// 7. An invalid resource is refused with the compile core's finding; the valid one beside it, in
-/// the same pass, is still desired.
+/// Case 7: an invalid resource is refused with the compile core's finding; the valid one beside
+/// it, in the same pass, is still desired.
 #[test]
 fn one_invalid_resource_never_hides_the_others() {
     let on_demo = |extra: Value| {
@@ -315,7 +315,7 @@ fn one_invalid_resource_never_hides_the_others() {
     }
 }
 
-/// 10. The order of the world's resources does not change the outcome.
+/// Case 10: the order of the world's resources does not change the outcome.
 #[test]
 fn shuffled_resources_give_the_same_desired() {
     let resources = vec![

@@ -72,9 +72,12 @@ fn parse(raw: &[u8]) -> Option<Response> {
     Some(Response { status, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
-/// Serves GETs with `answer(path) -> (status, content type, body)` until the process ends. One
-/// task per connection; requests other than GET get 405.
-pub async fn serve(listener: TcpListener, answer: std::sync::Arc<dyn Fn(&str) -> (u16, &'static str, String) + Send + Sync>) {
+/// What a server answers for a path: (status, content type, body).
+pub type Answer = std::sync::Arc<dyn Fn(&str) -> (u16, &'static str, String) + Send + Sync>;
+
+/// Serves GETs with `answer(path)` until the process ends. One task per connection; requests
+/// other than GET get 405.
+pub async fn serve(listener: TcpListener, answer: Answer) {
     loop {
         let Ok((mut stream, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -124,7 +127,8 @@ mod tests {
 
     #[test]
     fn responses_are_read_whatever_their_framing() {
-        let table: [(&[u8], Option<(u16, &str)>); 5] = [
+        type Row<'a> = (&'a [u8], Option<(u16, &'a str)>);
+        let table: [Row; 5] = [
             (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}trailing", Some((200, "{}"))),
             (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n", Some((200, "{\"a\":1}"))),
             (b"HTTP/1.1 503 Service Unavailable\r\n\r\ndown", Some((503, "down"))),

@@ -120,7 +120,7 @@ async fn run_async(options: RunOptions) -> i32 {
             }
         };
         let (metrics, ready) = (metrics.clone(), ready.clone());
-        let answer: Arc<dyn Fn(&str) -> (u16, &'static str, String) + Send + Sync> = Arc::new(move |path: &str| match path {
+        let answer: http::Answer = Arc::new(move |path: &str| match path {
             "/metrics" => (200, "text/plain; version=0.0.4", metrics.render()),
             "/healthz" | "/livez" => (200, "text/plain", "ok\n".into()),
             "/readyz" if ready.load(Ordering::SeqCst) => (200, "text/plain", "ok\n".into()),

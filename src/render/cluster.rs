@@ -139,11 +139,12 @@ fn client_service(cluster: &RivvenCluster, owner: &Owner<'_>) -> Service {
     }
 }
 
-/// Clients (connect workers and registries always, plus `allowFrom`) on the client port, the other
-/// brokers on the cluster port, and the companion, monitoring and the brokers on the HTTP API port.
+/// Clients (connect workers, registries and the companion, which creates the topics, always, plus
+/// `allowFrom`) on the client port, the other brokers on the cluster port, and the companion,
+/// monitoring and the brokers on the HTTP API port.
 fn network_policy(cluster: &RivvenCluster, owner: &Owner<'_>) -> k8s_openapi::api::networking::v1::NetworkPolicy {
     let brokers = k8s_openapi::api::networking::v1::NetworkPolicyPeer { pod_selector: Some(owner.selector()), ..Default::default() };
-    let rivven_clients = vec![common::rivven_pods("rivven-connect"), common::rivven_pods("rivven-schema")];
+    let rivven_clients = vec![common::rivven_pods("rivven-connect"), common::rivven_pods("rivven-schema"), common::rivven_pods("rivven-render")];
     let b = broker(cluster);
     let mut rules = vec![common::IngressRule { ports: vec![b.client_port], from: common::client_sources(&cluster.spec.network_policy.allow_from, rivven_clients) }];
     if cluster.spec.replicas > 1 {
