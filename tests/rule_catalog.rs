@@ -30,6 +30,12 @@ const NOT_RULE_IDS: &[&str] = &[
     "test/rule",        // a made-up rule of an emitter unit test (src/diagnostics/human.rs)
     "policy/v1beta1",   // the PodDisruptionBudget apiVersion of old clusters (src/render/target.rs)
     "no/such-rule",     // an unknown rule of a settings unit test (src/compile/settings.rs)
+    "text/plain",       // content type of the companion's health and metrics answers (src/companion/)
+    // namespace/name of plan ConfigMaps in the companion's unit tests (src/companion/desired_tests.rs)
+    "apps/rivven-demo-topics",
+    "apps/rivven-broken-topics",
+    "apps/m1",
+    "apps/rivven-schema-other-config",
 ];
 
 /// The literals of one line that look like rule ids: a `"`, then `[a-z]+/[a-z0-9-]+`, then `"`.

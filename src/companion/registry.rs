@@ -42,15 +42,7 @@ async fn call(metrics: &Metrics, method: &str, address: &str, path: &str, body: 
 }
 
 fn subject_path(subject: &str) -> String {
-    let mut path = String::from("/config/");
-    for b in subject.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            path.push(b as char);
-        } else {
-            path.push_str(&format!("%{b:02X}"));
-        }
-    }
-    path
+    format!("/config/{}", crate::source::pointer::percent_encode(subject, b""))
 }
 
 async fn read(metrics: &Metrics, address: &str, registry: &DesiredRegistry) -> Result<(Option<CompatibilityLevel>, BTreeMap<String, CompatibilityLevel>), String> {

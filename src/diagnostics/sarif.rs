@@ -54,15 +54,7 @@ fn rules() -> Vec<Value> {
 
 /// Percent-encodes a relative path as a URI reference (`/` kept).
 fn encode_path(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::source::pointer::percent_encode(path, b"/")
 }
 
 /// The artifact location of a file name: relative to the root when the file is under it, an

@@ -308,14 +308,19 @@ pub fn spread_over_nodes(pod: &mut PodSpec, owner: &Owner<'_>, replicas: u32) {
     if replicas < 2 || pod.affinity.is_some() {
         return;
     }
-    pod.affinity = Some(Affinity {
+    pod.affinity = Some(one_per_node(owner.selector()));
+}
+
+/// Prefer one pod of `selector` per node.
+pub fn one_per_node(selector: LabelSelector) -> Affinity {
+    Affinity {
         pod_anti_affinity: Some(PodAntiAffinity {
             preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
                 weight: 100,
-                pod_affinity_term: PodAffinityTerm { label_selector: Some(owner.selector()), topology_key: "kubernetes.io/hostname".into(), ..PodAffinityTerm::default() },
+                pod_affinity_term: PodAffinityTerm { label_selector: Some(selector), topology_key: "kubernetes.io/hostname".into(), ..PodAffinityTerm::default() },
             }]),
             ..PodAntiAffinity::default()
         }),
         ..Affinity::default()
-    });
+    }
 }

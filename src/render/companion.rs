@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, Container, HTTPGetAction, Namespace, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, WeightedPodAffinityTerm,
+    Capabilities, Container, HTTPGetAction, Namespace, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -279,16 +279,7 @@ fn deployment(options: &InstallOptions) -> Deployment {
         // Service links would inject `<SERVICE>_PORT`-style variables that nothing reads.
         enable_service_links: Some(false),
         // One replica per node where possible: the standby takes the Lease over when a node fails.
-        affinity: Some(Affinity {
-            pod_anti_affinity: Some(PodAntiAffinity {
-                preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
-                    weight: 100,
-                    pod_affinity_term: PodAffinityTerm { label_selector: Some(selector.clone()), topology_key: "kubernetes.io/hostname".into(), ..PodAffinityTerm::default() },
-                }]),
-                ..PodAntiAffinity::default()
-            }),
-            ..Affinity::default()
-        }),
+        affinity: Some(common::one_per_node(selector.clone())),
         ..PodSpec::default()
     };
     Deployment {

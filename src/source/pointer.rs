@@ -123,3 +123,17 @@ mod tests {
         assert_eq!(super::show_value("/spec/replicas", &json!("three")), "\"three\"");
     }
 }
+
+/// Percent-encodes every byte of `text` except ASCII letters, digits, `-._~` and the bytes of `keep`
+/// (a URI path keeps `/`; one path segment keeps nothing).
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
