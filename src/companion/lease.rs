@@ -33,17 +33,28 @@ pub enum Claim {
     Wait,
 }
 
-/// Decides from the holder, the last renewal and the duration of a lease.
-pub fn claim(identity: &str, holder: Option<&str>, renewed: Option<Timestamp>, duration: Duration, now: Timestamp) -> Claim {
+/// The pod part of an identity (`{pod}_{process}`).
+fn pod_of(identity: &str) -> &str {
+    identity.rsplit_once('_').map_or(identity, |(pod, _)| pod)
+}
+
+/// Decides from the holder, the last renewal and the duration of a lease. `fresh`: this process
+/// started less than a lease duration ago. A fresh process whose own pod held the lease (its
+/// predecessor was killed or crashed) leaves an expired lease to a standby in another pod for one
+/// more duration: a container that just crashed is the least likely to be healthy, and with no
+/// standby it takes over after that.
+pub fn claim(identity: &str, holder: Option<&str>, renewed: Option<Timestamp>, duration: Duration, now: Timestamp, fresh: bool) -> Claim {
     match holder.filter(|h| !h.is_empty()) {
         Some(h) if h == identity => Claim::Renew,
         None => Claim::Take,
-        Some(_) => {
-            let expired = renewed.is_none_or(|at| now.duration_since(at) > SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX));
-            if expired {
-                Claim::Take
-            } else {
-                Claim::Wait
+        Some(h) => {
+            let limit = SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX);
+            let idle = renewed.map(|at| now.duration_since(at));
+            let defer = fresh && pod_of(h) == pod_of(identity);
+            match idle {
+                Some(idle) if idle <= limit => Claim::Wait,
+                Some(idle) if defer && idle <= limit.saturating_mul(2) => Claim::Wait,
+                _ => Claim::Take,
             }
         }
     }
@@ -55,12 +66,13 @@ pub struct Elector {
     identity: String,
     leading: Arc<AtomicBool>,
     metrics: Arc<Metrics>,
+    started: Instant,
 }
 
 impl Elector {
     /// An elector for `identity` on the lease in `namespace`.
     pub fn new(client: kube::Client, namespace: &str, identity: String, leading: Arc<AtomicBool>, metrics: Arc<Metrics>) -> Self {
-        Elector { api: Api::namespaced(client, namespace), identity, leading, metrics }
+        Elector { api: Api::namespaced(client, namespace), identity, leading, metrics, started: Instant::now() }
     }
 
     /// Tries once; returns whether we hold the lease afterwards.
@@ -87,7 +99,8 @@ impl Elector {
         let old = lease.spec.clone().unwrap_or_default();
         let duration = old.lease_duration_seconds.map(|s| Duration::from_secs(s.max(1) as u64)).unwrap_or(DURATION);
         let transitions = old.lease_transitions.unwrap_or(0);
-        let new = match claim(&self.identity, old.holder_identity.as_deref(), old.renew_time.as_ref().map(|t| t.0), duration, now) {
+        let fresh = self.started.elapsed() < DURATION;
+        let new = match claim(&self.identity, old.holder_identity.as_deref(), old.renew_time.as_ref().map(|t| t.0), duration, now, fresh) {
             Claim::Wait => return Ok(false),
             Claim::Renew => spec(transitions, old.acquire_time.clone()),
             Claim::Take => spec(transitions + 1, None),
@@ -159,18 +172,24 @@ mod tests {
         let now: Timestamp = "2026-12-02T10:00:30Z".parse().unwrap();
         let at = |s: &str| Some(s.parse::<Timestamp>().unwrap());
         let d = Duration::from_secs(15);
+        let me = "pod-a_10-1";
+        // (case, holder, renewed, this process started less than a duration ago, claim)
         let table = [
-            ("ours", Some("me"), at("2026-12-02T10:00:29Z"), Claim::Renew),
-            ("ours, even late", Some("me"), at("2026-12-02T09:00:00Z"), Claim::Renew),
-            ("nobody's", None, None, Claim::Take),
-            ("released", Some(""), at("2026-12-02T10:00:29Z"), Claim::Take),
-            ("held and fresh", Some("other"), at("2026-12-02T10:00:20Z"), Claim::Wait),
-            ("held, exactly at its duration", Some("other"), at("2026-12-02T10:00:15Z"), Claim::Wait),
-            ("held but expired", Some("other"), at("2026-12-02T10:00:14Z"), Claim::Take),
-            ("held, never renewed", Some("other"), None, Claim::Take),
+            ("ours", Some(me), at("2026-12-02T10:00:29Z"), false, Claim::Renew),
+            ("ours, even late", Some(me), at("2026-12-02T09:00:00Z"), true, Claim::Renew),
+            ("nobody's", None, None, false, Claim::Take),
+            ("released", Some(""), at("2026-12-02T10:00:29Z"), true, Claim::Take),
+            ("held and fresh", Some("pod-b_7-2"), at("2026-12-02T10:00:20Z"), false, Claim::Wait),
+            ("held, exactly at its duration", Some("pod-b_7-2"), at("2026-12-02T10:00:15Z"), false, Claim::Wait),
+            ("held but expired", Some("pod-b_7-2"), at("2026-12-02T10:00:14Z"), false, Claim::Take),
+            ("held, never renewed", Some("pod-b_7-2"), None, false, Claim::Take),
+            ("expired, held by this pod's killed process, we just restarted: a standby goes first", Some("pod-a_9-3"), at("2026-12-02T10:00:14Z"), true, Claim::Wait),
+            ("... and still nobody took it after two durations", Some("pod-a_9-3"), at("2026-12-02T09:59:59Z"), true, Claim::Take),
+            ("... we have run for a duration", Some("pod-a_9-3"), at("2026-12-02T10:00:14Z"), false, Claim::Take),
+            ("expired, another pod's, we just started", Some("pod-b_7-2"), at("2026-12-02T10:00:14Z"), true, Claim::Take),
         ];
-        for (case, holder, renewed, want) in table {
-            assert_eq!(claim("me", holder, renewed, d, now), want, "{case}");
+        for (case, holder, renewed, fresh, want) in table {
+            assert_eq!(claim(me, holder, renewed, d, now, fresh), want, "{case}");
         }
     }
 }

@@ -29,6 +29,25 @@ pub async fn write(client: &kube::Client, world: &World, outcome: &Outcome, metr
     if !world.crds {
         return;
     }
+    // Finalizers first: their writes are conditional on the version read, which a status write
+    // would change.
+    for (id, wanted) in &outcome.finalizers {
+        let Some(r) = world.resources.iter().find(|r| &r.id() == id && r.kind == Kind::Topic) else { continue };
+        if !leading.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut finalizers: Vec<String> = r.finalizers.iter().filter(|f| *f != TOPIC_FINALIZER).cloned().collect();
+        if *wanted {
+            finalizers.push(TOPIC_FINALIZER.to_owned());
+        }
+        // The resourceVersion read makes this write conditional: a finalizer another controller
+        // added meanwhile is never dropped (409, retried next pass).
+        let patch = json!({ "metadata": { "finalizers": finalizers, "resourceVersion": r.resource_version } });
+        metrics.kube_write("finalizer");
+        if let Err(e) = api_for(client, r).patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            super::log::warn("updating the finalizer failed", &[("resource", id), ("error", &e.to_string())]);
+        }
+    }
     let now = clock::now();
     let mut patches = Vec::new();
     for r in &world.resources {
@@ -49,21 +68,4 @@ pub async fn write(client: &kube::Client, world: &World, outcome: &Outcome, metr
             }
         })
         .await;
-    for (id, wanted) in &outcome.finalizers {
-        let Some(r) = world.resources.iter().find(|r| &r.id() == id && r.kind == Kind::Topic) else { continue };
-        if !leading.load(Ordering::SeqCst) {
-            return;
-        }
-        let mut finalizers: Vec<String> = r.finalizers.iter().filter(|f| *f != TOPIC_FINALIZER).cloned().collect();
-        if *wanted {
-            finalizers.push(TOPIC_FINALIZER.to_owned());
-        }
-        // The resourceVersion read makes this write conditional: a finalizer another controller
-        // added meanwhile is never dropped (409, retried next pass).
-        let patch = json!({ "metadata": { "finalizers": finalizers, "resourceVersion": r.resource_version } });
-        metrics.kube_write("finalizer");
-        if let Err(e) = api_for(client, r).patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch)).await {
-            super::log::warn("updating the finalizer failed", &[("resource", id), ("error", &e.to_string())]);
-        }
-    }
 }

@@ -60,19 +60,24 @@ where
     K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     let mut seen: BTreeMap<String, Signature> = BTreeMap::new();
+    // A kind that could not be listed (its CRD not installed yet) has had no pass see its objects.
+    let mut unlisted = false;
     loop {
         let list_params = if labels.is_empty() { ListParams::default() } else { ListParams::default().labels(labels) };
         let list = match api.list(&list_params).await {
             Ok(list) => list,
             Err(_) => {
-                tokio::time::sleep(Duration::from_secs(10)).await;
+                unlisted = true;
+                tokio::time::sleep(Duration::from_secs(5)).await;
                 continue;
             }
         };
         let now: BTreeMap<String, Signature> = list.items.iter().map(|o| (key(o), signature(o))).collect();
-        if !seen.is_empty() && now != seen {
+        // The first list at start needs no wake (the first pass reads everything anyway).
+        if (unlisted || !seen.is_empty()) && now != seen {
             wake.notify_one();
         }
+        unlisted = false;
         seen = now;
         let version = list.metadata.resource_version.clone().unwrap_or_else(|| "0".into());
         let mut params = WatchParams::default().timeout(290);
