@@ -30,7 +30,8 @@ fn the_spec_flags_and_their_environment_twins_are_documented() {
 
 #[test]
 fn bad_values_are_refused_before_anything_starts() {
-    let table: [(&[&str], &[(&str, &str)], &str); 6] = [
+    type Row<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let table: [Row; 6] = [
         (&["run", "--resync", "10x"], &[], "unknown unit"),
         (&["run", "--resync", "0s"], &[], "shorter than 1s"),
         (&["run", "--leader-election=maybe"], &[], "--leader-election"),

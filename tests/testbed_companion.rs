@@ -228,6 +228,20 @@ fn the_companion_manages_topics_and_registry_levels_as_a_pod_with_least_privileg
     assert!(block_on(broker_topic(&broker, "tmp-delete")).is_none(), "deleteOnRemove: true deletes the broker topic");
     assert!(block_on(broker_topic(&broker, "tmp-keep")).is_some(), "deleteOnRemove: false keeps it");
 
+    // A connect pipeline: its status says only what is observable (worker pods, /live, offsets).
+    let connect_file = write_temp(&dir, "connect.yaml", "apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenConnect\nmetadata:\n  name: pipeline\nspec:\n  clusterRef:\n    name: production\n  sources:\n    - name: generator\n      connector: datagen\n      topic: plan-events\n      datagen:\n        pattern: orders\n        eventsPerSecond: 5\n  sinks:\n    - name: console\n      connector: stdout\n      topics: [plan-events]\n      consumerGroup: console\n      startOffset: earliest\n      stdout:\n        format: json\n");
+    apply(&tb, &render(&[&connect_file], app_ns), "the rendered connect pipeline");
+    let mut pipeline = yaml_docs(&std::fs::read_to_string(&connect_file).unwrap()).remove(0);
+    pipeline["metadata"]["namespace"] = json!(app_ns);
+    tb.apply(&pipeline).unwrap();
+    let connect_status = |tb: &Testbed| tb.get(&["-n", app_ns, "rivvenconnect", "pipeline"]).map(|c| c["status"].clone()).unwrap_or(Value::Null);
+    let live = tb.wait_in(app_ns, Duration::from_secs(90), "RivvenConnect pipeline: workers live", || {
+        let s = connect_status(&tb);
+        is(&s, "True", "WorkersLive").then_some(s)
+    });
+    assert_eq!(live["connectors"][1]["name"], "sink/console", "{live}");
+    assert_eq!(live["connectors"][1]["state"], "WorkersLive", "{live}");
+
     // 3. Registry levels: applied, and again after the (memory-only) registry restarts.
     let registry_file = write_temp(&dir, "registry.yaml", "apiVersion: rivven.hupe1980.github.io/v1alpha1\nkind: RivvenSchemaRegistry\nmetadata:\n  name: schemas\nspec:\n  clusterRef:\n    name: production\n  storage:\n    mode: memory\n  compatibility:\n    defaultLevel: FULL\n    perSubject:\n      orders-value: NONE\n");
     let registry = render(&[&registry_file], app_ns);
@@ -254,9 +268,16 @@ fn the_companion_manages_topics_and_registry_levels_as_a_pod_with_least_privileg
     });
     assert_eq!(registry_status["subjects"], json!({"orders-value": "NONE"}));
 
+    // By now later passes have seen the source's topic grow (datagen writes 5 events a second).
+    let producing = tb.wait_in(app_ns, Duration::from_secs(90), "the source seen producing", || {
+        let s = connect_status(&tb);
+        (s["connectors"][0]["state"] == "Producing").then_some(s)
+    });
+    assert_eq!(producing["connectors"][0]["name"], "source/generator", "{producing}");
+
     // 4. Steady state: no status write in 60 s, and the standby never wrote or called anything.
     let versions = |tb: &Testbed| -> Vec<String> {
-        let items = tb.get(&["-n", app_ns, "rivventopics,rivvenschemaregistries"]).unwrap();
+        let items = tb.get(&["-n", app_ns, "rivventopics,rivvenschemaregistries,rivvenconnects"]).unwrap();
         items["items"].as_array().unwrap().iter().map(|o| format!("{}={}", name(o), o["metadata"]["resourceVersion"])).collect()
     };
     let (leader_pod, standby_pod) = leader(&tb, sys_ns, LEADER_TIMEOUT);

@@ -57,6 +57,8 @@ pub enum Job {
     Describe(Vec<String>),
     /// The calls for one topic, in order (a create, then its configs).
     Apply(String, Vec<TopicCall>),
+    /// `get_metadata(topic)`, then `get_offset_bounds` of each partition: the sum of end offsets.
+    EndOffset(String),
 }
 
 /// What a job found.
@@ -69,6 +71,8 @@ pub enum JobResult {
     /// How an apply went: the partition count the broker gave back (create/grow), and the
     /// first error (the calls after it are not made).
     Applied { partitions: Option<u32>, error: Option<CallError> },
+    /// The sum of a topic's end offsets.
+    EndOffset(Result<u64, CallError>),
 }
 
 impl Pool {
@@ -139,6 +143,20 @@ async fn run_job(client: &mut Client, job: Job, metrics: &Metrics) -> JobResult 
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
             let result = timed(metrics, "describe_topic_configs", client.describe_topic_configs(&refs)).await;
             JobResult::Configs(result.map(|m| m.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect()))
+        }
+        Job::EndOffset(name) => {
+            let partitions = match timed(metrics, "get_metadata", client.get_metadata(name.clone())).await {
+                Ok((_, p)) => p,
+                Err(e) => return JobResult::EndOffset(Err(e)),
+            };
+            let mut total = 0;
+            for partition in 0..partitions {
+                match timed(metrics, "get_offset_bounds", client.get_offset_bounds(name.clone(), partition)).await {
+                    Ok((_, end)) => total += end,
+                    Err(e) => return JobResult::EndOffset(Err(e)),
+                }
+            }
+            JobResult::EndOffset(Ok(total))
         }
         Job::Apply(name, calls) => {
             let mut partitions = None;

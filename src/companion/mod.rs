@@ -20,6 +20,7 @@ pub mod lease;
 pub mod log;
 pub mod look;
 pub mod metrics;
+pub mod observe;
 pub mod pass;
 pub mod registry;
 pub mod report;

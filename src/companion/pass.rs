@@ -5,12 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use crate::model::status::{MemberState, ResourceStatus};
+use crate::model::status::ResourceStatus;
 use crate::model::Kind;
 
 use super::broker::Pool;
 use super::desired::{self, Desired, DesiredOptions, DesiredTopic, Origin, Removal};
-use super::http;
 use super::metrics::Metrics;
 use super::registry;
 use super::report::{report, Report, Standing};
@@ -21,7 +20,9 @@ use super::world::{CrObject, PodView, World};
 #[derive(Default)]
 pub struct State {
     /// Open broker connections, by address.
-    pools: BTreeMap<String, Pool>,
+    pub(super) pools: BTreeMap<String, Pool>,
+    /// The end offsets last seen of each source connector's topic, by (connect, topic).
+    pub(super) offsets: BTreeMap<(String, String), u64>,
     /// Config keys set on each topic, by (cluster, topic).
     applied: BTreeMap<(desired::ClusterKey, String), BTreeSet<String>>,
     /// Per-object back-off: failures in a row and when to try again.
@@ -76,7 +77,8 @@ pub struct Outcome {
     pub finalizers: BTreeMap<String, bool>,
 }
 
-fn broker_pods<'a>(world: &'a World, cluster: &desired::ClusterKey) -> Vec<&'a PodView> {
+/// The broker pods of a cluster.
+pub fn broker_pods<'a>(world: &'a World, cluster: &desired::ClusterKey) -> Vec<&'a PodView> {
     world.pods.iter().filter(|p| p.is(&cluster.0, "rivven", &cluster.1) && p.labels.get("app.kubernetes.io/component").map(String::as_str) == Some("broker")).collect()
 }
 
@@ -99,7 +101,7 @@ pub async fn run(world: &World, state: &mut State, options: &PassOptions, metric
     }
     topics_pass(world, &desired, state, options, metrics, &mut out).await;
     registries_pass(world, &desired, options, metrics, &mut out).await;
-    clusters_and_connects(world, options, &desired, &mut out).await;
+    super::observe::clusters_and_connects(world, state, options, &desired, metrics, &mut out).await;
     for (id, warnings) in &desired.warnings {
         if let Some(r) = out.reports.get_mut(id) {
             r.facts.warnings = warnings.clone();
@@ -311,70 +313,4 @@ async fn registries_pass(world: &World, desired: &Desired, options: &PassOptions
 
 fn level_name(level: &crate::model::schema_registry::CompatibilityLevel) -> String {
     serde_json::to_value(level).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-async fn get_ok(address: &str, path: &str) -> (bool, String) {
-    match http::request("GET", address, path, None, Duration::from_secs(3)).await {
-        Ok(r) if r.status == 200 => (true, format!("{path}: HTTP 200")),
-        Ok(r) => (false, format!("{path}: HTTP {}", r.status)),
-        Err(e) => (false, e),
-    }
-}
-
-async fn clusters_and_connects(world: &World, options: &PassOptions, desired: &Desired, out: &mut Outcome) {
-    for r in world.resources.iter().filter(|r| !r.deleting && !desired.refused.contains_key(&r.id())) {
-        match r.kind {
-            Kind::Cluster => {
-                let key = (r.namespace.clone(), r.name.clone());
-                let pods = broker_pods(world, &key);
-                let want = r.spec("/replicas").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
-                let mut brokers = Vec::new();
-                for p in &pods {
-                    let (healthy, message) = match p.address("http", 9094) {
-                        Some(address) if p.ready => get_ok(&address, "/health").await,
-                        _ => (false, format!("pod {}", if p.phase.is_empty() { "not started" } else { &p.phase })),
-                    };
-                    brokers.push(MemberState { name: p.name.clone(), state: if healthy { "Healthy" } else { "Unhealthy" }.into(), message: Some(message) });
-                }
-                brokers.sort_by(|a, b| a.name.cmp(&b.name));
-                let healthy = brokers.iter().filter(|b| b.state == "Healthy").count() as u32;
-                let bootstrap = format!("{}.{}.svc.{}:9092", crate::model::names::cluster_workload(&r.name), r.namespace, options.cluster_domain);
-                let facts = ResourceStatus { ready_replicas: Some(healthy), replicas: Some(want), bootstrap_servers: Some(bootstrap), brokers, ..ResourceStatus::default() };
-                let standing = if healthy >= want && want > 0 {
-                    Standing::Ready { reason: "BrokersReady", message: format!("{healthy} of {want} brokers ready and healthy (/health)"), degraded: None }
-                } else {
-                    Standing::Progressing { reason: "BrokersNotReady", message: format!("{healthy} of {want} brokers ready and healthy (/health)") }
-                };
-                out.reports.insert(r.id(), report(r.kind.name(), &r.namespace, &r.name, &standing, facts));
-            }
-            Kind::Connect => {
-                let pods: Vec<&PodView> = world.pods.iter().filter(|p| p.is(&r.namespace, "rivven-connect", &r.name)).collect();
-                let want = r.spec("/replicas").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
-                let mut live = 0;
-                for p in &pods {
-                    let is_live = match p.address("health", 8080) {
-                        Some(address) if p.phase == "Running" && p.ports.contains_key("health") => get_ok(&address, "/live").await.0,
-                        _ => p.ready,
-                    };
-                    live += u32::from(is_live);
-                }
-                let mut connectors = Vec::new();
-                for (list, direction) in [("/sources", "source"), ("/sinks", "sink")] {
-                    for c in r.spec(list).and_then(|v| v.as_array()).into_iter().flatten() {
-                        let name = c.get("name").and_then(|n| n.as_str()).unwrap_or_default();
-                        let state = if pods.is_empty() { "NoWorkers" } else if live == pods.len() as u32 { "WorkersLive" } else { "WorkersNotLive" };
-                        connectors.push(MemberState { name: format!("{direction}/{name}"), state: state.into(), message: Some(format!("{live} of {} worker pods live; rivven-connect 0.0.22 exposes no per-connector state", pods.len())) });
-                    }
-                }
-                let facts = ResourceStatus { ready_replicas: Some(live), replicas: Some(want), connectors, ..ResourceStatus::default() };
-                let standing = if live >= want && want > 0 {
-                    Standing::Ready { reason: "WorkersLive", message: format!("{live} of {want} workers live (/live)"), degraded: None }
-                } else {
-                    Standing::Progressing { reason: "WorkersNotLive", message: format!("{live} of {want} workers live (/live)") }
-                };
-                out.reports.insert(r.id(), report(r.kind.name(), &r.namespace, &r.name, &standing, facts));
-            }
-            _ => {}
-        }
-    }
 }

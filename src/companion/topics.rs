@@ -55,7 +55,7 @@ pub async fn reconcile(pool: &mut Pool, topics: &[&DesiredTopic], removals: &[&R
             JobResult::Partitions(p) => {
                 partitions.insert(present[i - describes].clone(), p);
             }
-            JobResult::Applied { .. } => {}
+            JobResult::Applied { .. } | JobResult::EndOffset(_) => {}
         }
     }
     let none = BTreeSet::new();

@@ -97,6 +97,20 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Percent-encodes every byte of `text` except ASCII letters, digits, `-._~` and the bytes of `keep`
+/// (a URI path keeps `/`; one path segment keeps nothing).
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -124,16 +138,3 @@ mod tests {
     }
 }
 
-/// Percent-encodes every byte of `text` except ASCII letters, digits, `-._~` and the bytes of `keep`
-/// (a URI path keeps `/`; one path segment keeps nothing).
-pub fn percent_encode(text: &str, keep: &[u8]) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
