@@ -91,15 +91,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 60s, 2m or 1h"))?;
-    let d = match unit {
-        "" | "s" => Duration::from_secs(n),
-        "ms" => Duration::from_millis(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
+    let seconds = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "ms" => None,
         _ => return Err(format!("`{text}`: unknown unit `{unit}` (use ms, s, m or h)")),
     };
+    let d = seconds.map_or(Duration::from_millis(n), Duration::from_secs);
     if d < Duration::from_secs(1) {
         return Err(format!("`{text}` is shorter than 1s"));
+    }
+    if d > Duration::from_secs(86_400) {
+        return Err(format!("`{text}` is longer than 24h"));
     }
     Ok(d)
 }
@@ -197,7 +201,7 @@ mod tests {
 
     #[test]
     fn durations_take_a_unit_and_refuse_nonsense() {
-        let table = [("60", Ok(60_000)), ("60s", Ok(60_000)), ("2m", Ok(120_000)), ("1h", Ok(3_600_000)), ("1500ms", Ok(1500)), ("500ms", Err(())), ("1d", Err(())), ("s", Err(())), ("-1s", Err(()))];
+        let table = [("60", Ok(60_000)), ("60s", Ok(60_000)), ("2m", Ok(120_000)), ("1h", Ok(3_600_000)), ("24h", Ok(86_400_000)), ("1500ms", Ok(1500)), ("500ms", Err(())), ("25h", Err(())), ("18446744073709551615s", Err(())), ("18446744073709551615h", Err(())), ("1d", Err(())), ("s", Err(())), ("-1s", Err(()))];
         for (text, want) in table {
             assert_eq!(parse_duration(text).map(|d| d.as_millis() as u64).map_err(|_| ()), want, "{text}");
         }

@@ -131,8 +131,11 @@ pub fn desired(world: &World, options: &DesiredOptions) -> Desired {
     for r in &world.resources {
         if r.kind == Kind::Topic && r.deleting {
             if r.finalizers.iter().any(|f| f == TOPIC_FINALIZER) {
-                let delete = !unmanaged(r) && r.spec("/deleteOnRemove").and_then(|v| v.as_bool()).unwrap_or(false);
-                out.removals.push(Removal { cluster: cluster_of(r), name: broker_name(r), delete_on_remove: delete, resource: r.id() });
+                let cluster = cluster_of(r);
+                // A resource refused for its clusterRef while it lived deletes nothing either.
+                let allowed = cluster.0 == r.namespace || options.allow_cross_namespace;
+                let delete = allowed && !unmanaged(r) && r.spec("/deleteOnRemove").and_then(|v| v.as_bool()).unwrap_or(false);
+                out.removals.push(Removal { cluster, name: broker_name(r), delete_on_remove: delete, resource: r.id() });
             }
             continue;
         }
@@ -157,7 +160,21 @@ pub fn desired(world: &World, options: &DesiredOptions) -> Desired {
     out.topics.sort_by(|a, b| (&a.cluster, &a.topic.name).cmp(&(&b.cluster, &b.topic.name)));
     out.registries.sort_by(|a, b| a.registry.cmp(&b.registry));
     out.removals.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    keep_claimed_topics(world, &mut out);
     out
+}
+
+/// A removal never deletes a broker topic that something else still asks for: a desired topic
+/// (another resource took the name, a plan ConfigMap lists it) or any live RivvenTopic naming it,
+/// refused or not (a conflict's other side, a paused resource). The finalizer still goes.
+fn keep_claimed_topics(world: &World, out: &mut Desired) {
+    let live = world.resources.iter().filter(|r| r.kind == Kind::Topic && !r.deleting).map(|r| (cluster_of(r), broker_name(r)));
+    let claimed: BTreeSet<(ClusterKey, String)> = out.topics.iter().map(|t| (t.cluster.clone(), t.topic.name.clone())).chain(live).collect();
+    for removal in &mut out.removals {
+        if claimed.contains(&(removal.cluster.clone(), removal.name.clone())) {
+            removal.delete_on_remove = false;
+        }
+    }
 }
 
 /// Two RivvenTopics for one broker topic: the older wins, the others get `ResourceConflict`.

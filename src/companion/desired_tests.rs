@@ -212,6 +212,22 @@ fn each_world_gets_exactly_its_desired_state() {
             Desired::default(),
         ),
         (
+            "6c. deleted while another resource took its topic name: the finalizer goes, the topic stays",
+            world(vec![cluster("apps", "demo"), cr(Kind::Topic, "apps", "orders", T0, delete_spec.clone(), &[], &[TOPIC_FINALIZER], true), live(Kind::Topic, "apps", "orders-v2", T1, json!({ "clusterRef": { "name": "demo" }, "topicName": "Orders_v1", "partitions": 6 }))], vec![]),
+            &strict,
+            Desired {
+                topics: vec![by_resource("apps", "demo", PlannedTopic { partitions: 6, ..planned("Orders_v1", "RivvenTopic/apps/orders-v2") })],
+                removals: vec![Removal { cluster: ("apps".into(), "demo".into()), name: "Orders_v1".into(), delete_on_remove: false, resource: "RivvenTopic/apps/orders".into() }],
+                ..Desired::default()
+            },
+        ),
+        (
+            "6d. deleted after pointing its clusterRef into another namespace: nothing is deleted there",
+            world(vec![cr(Kind::Topic, "apps", "orders", T0, json!({ "clusterRef": { "name": "demo", "namespace": "infra" }, "topicName": "Orders_v1", "deleteOnRemove": true }), &[], &[TOPIC_FINALIZER], true)], vec![]),
+            &strict,
+            Desired { removals: vec![Removal { cluster: ("infra".into(), "demo".into()), name: "Orders_v1".into(), delete_on_remove: false, resource: "RivvenTopic/apps/orders".into() }], ..Desired::default() },
+        ),
+        (
             "8a. a topic only in a plan ConfigMap",
             world(vec![], vec![topic_map("apps", "rivven-demo-topics", "demo", vec![plan_orders.clone()])]),
             &strict,

@@ -103,7 +103,7 @@ impl Elector {
         let new = match claim(&self.identity, old.holder_identity.as_deref(), old.renew_time.as_ref().map(|t| t.0), duration, now, fresh) {
             Claim::Wait => return Ok(false),
             Claim::Renew => spec(transitions, old.acquire_time.clone()),
-            Claim::Take => spec(transitions + 1, None),
+            Claim::Take => spec(transitions.saturating_add(1), None),
         };
         lease.spec = Some(new);
         self.metrics.kube_write("lease");
@@ -121,7 +121,11 @@ impl Elector {
         let mut last_success: Option<Instant> = None;
         while !stop.load(Ordering::SeqCst) {
             let was = self.leading.load(Ordering::SeqCst);
-            let result = self.try_once().await;
+            // A stalled API connection must not keep the flag up: a renewal gets one renew period.
+            let result = match tokio::time::timeout(RENEW, self.try_once()).await {
+                Ok(result) => result,
+                Err(_) => Err(format!("renewing Lease {LEASE_NAME} took longer than {}s", RENEW.as_secs())),
+            };
             let holding = match result {
                 Ok(true) => {
                     last_success = Some(Instant::now());

@@ -27,7 +27,7 @@ pub fn look(options: &LookOptions) -> Result<Vec<Report>, String> {
     super::runtime()?.block_on(async {
         let client = super::client(options.kubeconfig.as_deref()).await?;
         let world = super::world::read(&client, options.namespace.as_deref()).await?;
-        let pass_options = PassOptions { write: false, connections: options.broker_connections, allow_cross_namespace: options.allow_cross_namespace, cluster_domain: options.cluster_domain.clone() };
+        let pass_options = PassOptions { write: false, connections: options.broker_connections, allow_cross_namespace: options.allow_cross_namespace, cluster_domain: options.cluster_domain.clone(), leading: None };
         let outcome = pass::run(&world, &mut State::default(), &pass_options, &Metrics::default()).await;
         let mut reports: Vec<Report> = outcome.reports.into_values().collect();
         reports.sort_by(|a, b| (a.kind, &a.namespace, &a.name).cmp(&(b.kind, &b.namespace, &b.name)));

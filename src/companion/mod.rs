@@ -145,16 +145,17 @@ async fn run_async(options: RunOptions) -> i32 {
     let me = identity(&options);
     log::info("companion started", &[("identity", &me), ("namespace", options.namespace.as_deref().unwrap_or("(all)")), ("leader-election", if options.leader_election { "true" } else { "false" })]);
     let elector = Arc::new(lease::Elector::new(client.clone(), &lease_namespace(&options), me, leading.clone(), metrics.clone()));
-    if options.leader_election {
+    let election = if options.leader_election {
         let (elector, stop) = (elector.clone(), stop.clone());
-        tokio::spawn(async move { elector.run(stop).await });
+        Some(tokio::spawn(async move { elector.run(stop).await }))
     } else {
         metrics.set_leader(true);
-    }
+        None
+    };
     let wake = Arc::new(tokio::sync::Notify::new());
     watch::spawn_all(&client, options.namespace.as_deref(), wake.clone());
     let mut state = pass::State::default();
-    let pass_options = pass::PassOptions { write: true, connections: options.broker_connections, allow_cross_namespace: options.allow_cross_namespace, cluster_domain: options.cluster_domain.clone() };
+    let pass_options = pass::PassOptions { write: true, connections: options.broker_connections, allow_cross_namespace: options.allow_cross_namespace, cluster_domain: options.cluster_domain.clone(), leading: Some(leading.clone()) };
     let mut next_resync = Instant::now();
     let mut was_leading = false;
     let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -208,7 +209,11 @@ async fn run_async(options: RunOptions) -> i32 {
     }
     stop.store(true, Ordering::SeqCst);
     log::info("stopping", &[]);
-    if options.leader_election {
+    // The elector first: a renewal in flight would make the release a conflict, and the lease
+    // would stay held for its duration.
+    if let Some(election) = election {
+        election.abort();
+        let _ = election.await;
         elector.release().await;
     }
     0

@@ -27,12 +27,20 @@ pub struct State {
     applied: BTreeMap<(desired::ClusterKey, String), BTreeSet<String>>,
     /// Per-object back-off: failures in a row and when to try again.
     backoff: BTreeMap<String, (u32, Instant)>,
+    /// Each cluster's ready broker pods (uid, restarts) as last seen: a change ends its topics' back-off.
+    brokers: BTreeMap<desired::ClusterKey, Vec<(String, i32)>>,
 }
 
 impl State {
-    /// When the earliest back-off ends.
+    /// When the earliest back-off still running ends.
     pub fn next_retry(&self) -> Option<Instant> {
-        self.backoff.values().map(|(_, at)| *at).min()
+        let now = Instant::now();
+        self.backoff.values().map(|(_, at)| *at).filter(|at| *at > now).min()
+    }
+
+    /// Forgets the back-off of objects no longer asked for (a deleted resource, a renamed topic).
+    fn keep_backoff(&mut self, keys: &BTreeSet<String>) {
+        self.backoff.retain(|k, _| keys.contains(k));
     }
 
     fn waiting(&self, key: &str) -> bool {
@@ -66,6 +74,15 @@ pub struct PassOptions {
     pub allow_cross_namespace: bool,
     /// The cluster domain of service addresses.
     pub cluster_domain: String,
+    /// The leader flag: writes stop the moment it clears, also within a pass.
+    pub leading: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl PassOptions {
+    /// Whether a write may be made now.
+    pub fn may_write(&self) -> bool {
+        self.write && self.leading.as_ref().is_none_or(|l| l.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 /// What a pass found: the reports, and the finalizer changes to make.
@@ -115,10 +132,33 @@ pub async fn run(world: &World, state: &mut State, options: &PassOptions, metric
     out
 }
 
+/// The back-off key of a topic: a resource's generation is part of it, so a changed spec is tried
+/// at once.
+fn topic_key(world: &World, t: &DesiredTopic) -> String {
+    let generation = match &t.origin {
+        Origin::Resource(id) => resource(world, id).map_or(0, |r| r.generation),
+        Origin::PlanMap(_) => 0,
+    };
+    format!("topic:{}/{}/{}@{generation}", t.cluster.0, t.cluster.1, t.topic.name)
+}
+
 async fn topics_pass(world: &World, desired: &Desired, state: &mut State, options: &PassOptions, metrics: &Metrics, out: &mut Outcome) {
+    let current: BTreeSet<String> = desired.topics.iter().map(|t| topic_key(world, t)).chain(desired.removals.iter().map(|r| format!("removal:{}", r.resource))).collect();
+    state.keep_backoff(&current);
+    // A broker pod that is new or restarted (it forgot its topic configs) ends its topics' back-off.
+    let clusters_seen: BTreeSet<desired::ClusterKey> = desired.topics.iter().map(|t| t.cluster.clone()).chain(desired.removals.iter().map(|r| r.cluster.clone())).collect();
+    for cluster in clusters_seen {
+        let mut pods: Vec<(String, i32)> = broker_pods(world, &cluster).iter().filter(|p| p.ready).map(|p| (p.uid.clone(), p.restarts)).collect();
+        pods.sort();
+        if state.brokers.get(&cluster) != Some(&pods) {
+            let prefix = format!("topic:{}/{}/", cluster.0, cluster.1);
+            state.backoff.retain(|k, _| !k.starts_with(&prefix));
+            state.brokers.insert(cluster, pods);
+        }
+    }
     let mut clusters: BTreeMap<desired::ClusterKey, (Vec<&DesiredTopic>, Vec<&Removal>)> = BTreeMap::new();
     for t in &desired.topics {
-        let key = format!("topic:{}/{}/{}", t.cluster.0, t.cluster.1, t.topic.name);
+        let key = topic_key(world, t);
         if !state.waiting(&key) {
             clusters.entry(t.cluster.clone()).or_default().0.push(t);
         }
@@ -153,7 +193,7 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
                 Standing::Progressing { reason: "ClusterNotReady", message: format!("{} of {} broker pods of cluster {}/{} are ready", ready.len(), pods.len(), cluster.0, cluster.1) }
             };
             for t in &wanted {
-                topic_report(out, t, &standing, ResourceStatus { topic_name: Some(t.topic.name.clone()), ..ResourceStatus::default() });
+                topic_report(world, out, t, &standing, ResourceStatus { topic_name: Some(t.topic.name.clone()), ..ResourceStatus::default() });
             }
             // A cluster that is gone cannot hold the topic any more: never strand the resource.
             if gone {
@@ -170,21 +210,25 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
         let mut pool = match pool {
             Ok(pool) => pool,
             Err(e) => {
-                cluster_failed(state, out, &cluster, &wanted, &e);
+                cluster_failed(world, state, out, &cluster, &wanted, &e);
                 continue;
             }
         };
         let applied: BTreeMap<String, BTreeSet<String>> = wanted.iter().map(|t| (t.topic.name.clone(), applied_keys(world, state, t))).collect();
-        match topics::reconcile(&mut pool, &wanted, &removals, &applied, options.write, metrics).await {
+        match topics::reconcile(&mut pool, &wanted, &removals, &applied, &|| options.may_write(), metrics).await {
             Ok((results, removed)) => {
                 for (t, result) in wanted.iter().zip(results) {
-                    let key = format!("topic:{}/{}/{}", cluster.0, cluster.1, t.topic.name);
-                    if result.retry {
-                        state.failed(&key);
-                    } else {
+                    let key = topic_key(world, t);
+                    // Every failure backs off, also one only a change of the resource can clear (its
+                    // generation is in the key, so the change is tried at once).
+                    if result.ready {
                         state.succeeded(&key);
+                    } else if result.reason != "NotCreated" && result.reason != "Drifted" {
+                        state.failed(&key);
                     }
-                    if options.write {
+                    // What was set is remembered only once it is on the broker: a key removed
+                    // while an alter fails is still reset later.
+                    if options.write && result.ready {
                         state.applied.insert((cluster.clone(), t.topic.name.clone()), crate::reconcile::topics::desired_config(&t.topic.config).into_keys().collect());
                     }
                     let kind_failed = !result.ready;
@@ -194,7 +238,7 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
                         Origin::PlanMap(_) => false,
                     };
                     let (standing, facts) = topic_standing(t, &result, acls);
-                    topic_report(out, t, &standing, facts);
+                    topic_report(world, out, t, &standing, facts);
                 }
                 for (id, result) in removed {
                     match result {
@@ -210,7 +254,7 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
                 }
             }
             Err(e) => {
-                cluster_failed(state, out, &cluster, &wanted, e.message());
+                cluster_failed(world, state, out, &cluster, &wanted, e.message());
                 continue;
             }
         }
@@ -230,12 +274,12 @@ fn applied_keys(world: &World, state: &State, t: &DesiredTopic) -> BTreeSet<Stri
     keys
 }
 
-fn cluster_failed(state: &mut State, out: &mut Outcome, cluster: &desired::ClusterKey, wanted: &[&DesiredTopic], error: &str) {
+fn cluster_failed(world: &World, state: &mut State, out: &mut Outcome, cluster: &desired::ClusterKey, wanted: &[&DesiredTopic], error: &str) {
     super::log::warn("broker unreachable; its topics are retried with back-off", &[("cluster", &format!("{}/{}", cluster.0, cluster.1)), ("error", error)]);
     let standing = Standing::Progressing { reason: "BrokerUnreachable", message: format!("cluster {}/{}: {error}", cluster.0, cluster.1) };
     for t in wanted {
-        state.failed(&format!("topic:{}/{}/{}", cluster.0, cluster.1, t.topic.name));
-        topic_report(out, t, &standing, ResourceStatus { topic_name: Some(t.topic.name.clone()), ..ResourceStatus::default() });
+        state.failed(&topic_key(world, t));
+        topic_report(world, out, t, &standing, ResourceStatus { topic_name: Some(t.topic.name.clone()), ..ResourceStatus::default() });
     }
 }
 
@@ -258,7 +302,18 @@ fn topic_standing(t: &DesiredTopic, result: &TopicResult, acls: bool) -> (Standi
     (standing, facts)
 }
 
-fn topic_report(out: &mut Outcome, t: &DesiredTopic, standing: &Standing, facts: ResourceStatus) {
+/// Files a topic's report. A pass that could not look at the broker keeps what the last look saw
+/// (partitions, and the config keys the companion set, which it resets when they leave the spec).
+fn topic_report(world: &World, out: &mut Outcome, t: &DesiredTopic, standing: &Standing, mut facts: ResourceStatus) {
+    let ready = matches!(standing, Standing::Ready { .. });
+    if let (Origin::Resource(id), false) = (&t.origin, ready) {
+        if let Some(old) = resource(world, id).map(|r| &r.status) {
+            facts.partitions = facts.partitions.or(old.partitions);
+            for (k, v) in &old.config {
+                facts.config.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
     let (kind, namespace, name, id) = match &t.origin {
         Origin::Resource(id) => {
             let mut parts = id.splitn(3, '/');
@@ -283,7 +338,7 @@ async fn registries_pass(world: &World, desired: &Desired, options: &PassOptions
         let mut reads = Vec::new();
         for pod in &ready {
             let Some(address) = pod.address("http", 8081) else { continue };
-            match registry::reconcile(metrics, &address, r, options.write).await {
+            match registry::reconcile(metrics, &address, r, options.may_write()).await {
                 Ok(result) => reads.push(result),
                 Err(e) => errors.push(format!("{}: {e}", pod.name)),
             }

@@ -38,8 +38,10 @@ pub struct TopicResult {
 pub type RemovalResult = (String, Result<&'static str, String>);
 
 /// Reconciles one cluster's topics. `applied` are the keys the companion set before, by topic;
-/// `write` is false for a read-only look (`rivven-render status`, a non-leader).
-pub async fn reconcile(pool: &mut Pool, topics: &[&DesiredTopic], removals: &[&Removal], applied: &BTreeMap<String, BTreeSet<String>>, write: bool, metrics: &Metrics) -> Result<(Vec<TopicResult>, Vec<RemovalResult>), CallError> {
+/// `may_write` says, right before each batch of writes, whether writing is allowed (false for a
+/// read-only look, `rivven-render status`, and once this process is no longer the leader).
+pub async fn reconcile(pool: &mut Pool, topics: &[&DesiredTopic], removals: &[&Removal], applied: &BTreeMap<String, BTreeSet<String>>, may_write: &dyn Fn() -> bool, metrics: &Metrics) -> Result<(Vec<TopicResult>, Vec<RemovalResult>), CallError> {
+    let write = may_write();
     let existing: BTreeSet<String> = pool.list_topics(metrics).await?.into_iter().collect();
     let present: Vec<String> = topics.iter().map(|t| t.topic.name.clone()).filter(|n| existing.contains(n)).collect();
     let mut jobs = describe_jobs(&present);
@@ -107,7 +109,7 @@ pub async fn reconcile(pool: &mut Pool, topics: &[&DesiredTopic], removals: &[&R
         }
         out.push(result);
     }
-    if !apply.is_empty() {
+    if !apply.is_empty() && may_write() {
         let jobs = apply.iter().map(|(i, calls)| Job::Apply(out[*i].name.clone(), calls.clone())).collect();
         let results = pool.run(jobs, metrics).await;
         let mut changed = Vec::new();
@@ -126,7 +128,7 @@ pub async fn reconcile(pool: &mut Pool, topics: &[&DesiredTopic], removals: &[&R
     }
     let mut removed = Vec::new();
     for removal in removals {
-        removed.push((removal.resource.clone(), remove(pool, removal, existing.contains(&removal.name), write, metrics).await));
+        removed.push((removal.resource.clone(), remove(pool, removal, existing.contains(&removal.name), may_write(), metrics).await));
     }
     Ok((out, removed))
 }

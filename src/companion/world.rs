@@ -160,8 +160,12 @@ pub async fn read(client: &kube::Client, namespace: Option<&str>) -> Result<Worl
     let mut resources = Vec::new();
     if crds {
         for kind in Kind::ALL {
-            let list = dynamic(client, namespace, kind).list(&ListParams::default()).await.map_err(|e| format!("listing {}: {e}", kind.plural()))?;
-            resources.extend(list.items.into_iter().map(|o| cr_object(kind, o)));
+            match dynamic(client, namespace, kind).list(&ListParams::default()).await {
+                Ok(list) => resources.extend(list.items.into_iter().map(|o| cr_object(kind, o))),
+                // One CRD of the four not installed: the others still count.
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => return Err(format!("listing {}: {e}", kind.plural())),
+            }
         }
     }
     let maps = typed::<ConfigMap>(client, namespace).list(&ListParams::default().labels(MANAGED_BY)).await.map_err(|e| format!("listing plan ConfigMaps: {e}"))?;
