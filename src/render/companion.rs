@@ -163,20 +163,20 @@ fn rule(api_group: &str, resources: &[&str], resource_names: &[&str], verbs: &[&
     }
 }
 
-/// What the companion may do with the resources it reconciles, in every watched namespace: read the
-/// four kinds (and patch topics, for their finalizer), write their status, read the plan ConfigMaps
-/// and the pods it talks to (patch only: it merge-patches, never replaces). Nothing else, Secrets least
-/// of all.
+/// What the companion may do with the resources it reconciles, in every watched namespace: list and
+/// watch the four kinds (and patch topics, for their finalizer), patch their status, list and watch
+/// the plan ConfigMaps and the pods it talks to. It merge-patches, never replaces, and a pass lists,
+/// never gets one object. Nothing else, Secrets least of all.
 pub fn resource_rules() -> Vec<PolicyRule> {
     let mut plurals: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
     plurals.sort_unstable();
     let statuses: Vec<String> = plurals.iter().map(|p| format!("{p}/status")).collect();
     let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     vec![
-        rule(GROUP, &plurals, &[], &["get", "list", "watch"]),
+        rule(GROUP, &plurals, &[], &["list", "watch"]),
         rule(GROUP, &[Kind::Topic.plural()], &[], &["patch"]),
         rule(GROUP, &statuses, &[], &["patch"]),
-        rule("", &["configmaps", "pods"], &[], &["get", "list", "watch"]),
+        rule("", &["configmaps", "pods"], &[], &["list", "watch"]),
     ]
 }
 
@@ -345,10 +345,10 @@ mod tests {
     fn the_rules_grant_exactly_what_the_companion_uses_and_never_secrets() {
         let status: Vec<String> = ["rivvenclusters", "rivvenconnects", "rivvenschemaregistries", "rivventopics"].iter().map(|p| format!("{p}/status")).collect();
         let expected = json!([
-            { "apiGroups": [GROUP], "resources": ["rivvenclusters", "rivvenconnects", "rivvenschemaregistries", "rivventopics"], "verbs": ["get", "list", "watch"] },
+            { "apiGroups": [GROUP], "resources": ["rivvenclusters", "rivvenconnects", "rivvenschemaregistries", "rivventopics"], "verbs": ["list", "watch"] },
             { "apiGroups": [GROUP], "resources": ["rivventopics"], "verbs": ["patch"] },
             { "apiGroups": [GROUP], "resources": status, "verbs": ["patch"] },
-            { "apiGroups": [""], "resources": ["configmaps", "pods"], "verbs": ["get", "list", "watch"] },
+            { "apiGroups": [""], "resources": ["configmaps", "pods"], "verbs": ["list", "watch"] },
         ]);
         let leases = json!([
             { "apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"] },
