@@ -75,8 +75,9 @@ impl Elector {
         Elector { api: Api::namespaced(client, namespace), identity, leading, metrics, started: Instant::now() }
     }
 
-    /// Tries once; returns whether we hold the lease afterwards.
-    async fn try_once(&self) -> Result<bool, String> {
+    /// Tries once: `Ok(None)` when we hold the lease afterwards, `Ok(Some(wait))` when someone
+    /// else does (`wait`: until its lease may be taken, when known).
+    async fn try_once(&self) -> Result<Option<Option<Duration>>, String> {
         let now = Timestamp::now();
         let current = self.api.get_opt(LEASE_NAME).await.map_err(|e| format!("reading Lease {LEASE_NAME}: {e}"))?;
         let spec = |transitions: i32, acquired: Option<MicroTime>| LeaseSpec {
@@ -91,8 +92,8 @@ impl Elector {
             let lease = Lease { metadata: ObjectMeta { name: Some(LEASE_NAME.into()), ..ObjectMeta::default() }, spec: Some(spec(0, None)) };
             self.metrics.kube_write("lease");
             return match self.api.create(&PostParams::default(), &lease).await {
-                Ok(_) => Ok(true),
-                Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+                Ok(_) => Ok(None),
+                Err(kube::Error::Api(s)) if s.code == 409 => Ok(Some(None)),
                 Err(e) => Err(format!("creating Lease {LEASE_NAME}: {e}")),
             };
         };
@@ -101,16 +102,20 @@ impl Elector {
         let transitions = old.lease_transitions.unwrap_or(0);
         let fresh = self.started.elapsed() < DURATION;
         let new = match claim(&self.identity, old.holder_identity.as_deref(), old.renew_time.as_ref().map(|t| t.0), duration, now, fresh) {
-            Claim::Wait => return Ok(false),
+            Claim::Wait => {
+                // Try again right when the holder's lease runs out (its last renewal plus its duration).
+                let left = old.renew_time.as_ref().and_then(|t| Duration::try_from(t.0.duration_since(now)).ok().map(|ahead| ahead + duration).or_else(|| duration.checked_sub(Duration::try_from(now.duration_since(t.0)).ok()?)));
+                return Ok(Some(left));
+            }
             Claim::Renew => spec(transitions, old.acquire_time.clone()),
             Claim::Take => spec(transitions.saturating_add(1), None),
         };
         lease.spec = Some(new);
         self.metrics.kube_write("lease");
         match self.api.replace(LEASE_NAME, &PostParams::default(), &lease).await {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(None),
             // Someone wrote it since we read it: they won this round.
-            Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+            Err(kube::Error::Api(s)) if s.code == 409 => Ok(Some(None)),
             Err(e) => Err(format!("updating Lease {LEASE_NAME}: {e}")),
         }
     }
@@ -126,12 +131,20 @@ impl Elector {
                 Ok(result) => result,
                 Err(_) => Err(format!("renewing Lease {LEASE_NAME} took longer than {}s", RENEW.as_secs())),
             };
+            let mut pause = RENEW;
             let holding = match result {
-                Ok(true) => {
+                Ok(None) => {
                     last_success = Some(Instant::now());
                     true
                 }
-                Ok(false) => false,
+                Ok(Some(left)) => {
+                    // A standby tries again as soon as the lease may be taken, not up to a renew
+                    // period later: a takeover within the lease duration of the last renewal.
+                    if let Some(left) = left {
+                        pause = pause.min(left + Duration::from_millis(50));
+                    }
+                    false
+                }
                 Err(e) => {
                     log::warn("leader election", &[("error", &e)]);
                     was && last_success.is_some_and(|at| at.elapsed() < DURATION.saturating_sub(RENEW))
@@ -142,7 +155,7 @@ impl Elector {
                 self.metrics.set_leader(holding);
                 log::info(if holding { "became the leader" } else { "lost the leadership: no more writes" }, &[("identity", &self.identity), ("lease", LEASE_NAME)]);
             }
-            tokio::time::sleep(RENEW).await;
+            tokio::time::sleep(pause).await;
         }
     }
 
