@@ -156,7 +156,8 @@ fn the_companion_manages_topics_and_registry_levels_as_a_pod_with_least_privileg
     assert!(from_kind(&objects, "RivvenCluster").contains(plan_map));
     let (partitions, configs) = tb.wait_in(app_ns, Duration::from_secs(30), "plan-events on the broker with its config", || block_on(broker_topic(&broker, "plan-events")).filter(|(_, c)| c.get("retention.ms").map(String::as_str) == Some("3600000")));
     assert_eq!(partitions, 2, "{configs:?}");
-    let table = rivven_render(&["status", "--kubeconfig", tb_kubeconfig().as_str(), "-n", app_ns]);
+    let kubeconfig = tb.kubeconfig().display().to_string();
+    let table = rivven_render(&["status", "--kubeconfig", &kubeconfig, "-n", app_ns]);
     assert!(table.lines().any(|l| l.starts_with("ConfigMap") && l.contains("rivven-production-topics#plan-events") && l.contains(" True ")), "{table}");
 
     // 2. The CRDs and the spec's RivvenTopic example.
@@ -304,11 +305,6 @@ fn the_companion_manages_topics_and_registry_levels_as_a_pod_with_least_privileg
     tb.kubectl(&["-n", app_ns, "patch", "rivventopic", "orders-events", "--type=merge", "-p", r#"{"spec":{"partitions":20}}"#]);
     wait_topic(&tb, app_ns, "orders-events", "20 partitions from the new leader", |s| s["partitions"] == 20 && is(s, "True", "Ready"));
     drop(crds);
-}
-
-fn tb_kubeconfig() -> String {
-    let state = std::env::var("RIVVEN_TESTBED_STATE").map(std::path::PathBuf::from).unwrap_or_else(|_| testbed::cache_dir().join("run"));
-    state.join("admin.kubeconfig").display().to_string()
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

@@ -6,7 +6,3 @@ pub fn now() -> String {
     Timestamp::now().round(Unit::Second).unwrap_or_else(|_| Timestamp::now()).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Now, as a timestamp.
-pub fn timestamp() -> Timestamp {
-    Timestamp::now()
-}

@@ -104,7 +104,7 @@ impl Elector {
         let new = match claim(&self.identity, old.holder_identity.as_deref(), old.renew_time.as_ref().map(|t| t.0), duration, now, fresh) {
             Claim::Wait => {
                 // Try again right when the holder's lease runs out (its last renewal plus its duration).
-                let left = old.renew_time.as_ref().and_then(|t| Duration::try_from(t.0.duration_since(now)).ok().map(|ahead| ahead + duration).or_else(|| duration.checked_sub(Duration::try_from(now.duration_since(t.0)).ok()?)));
+                let left = old.renew_time.as_ref().and_then(|t| Duration::try_from(SignedDuration::try_from(duration).ok()? - now.duration_since(t.0)).ok());
                 return Ok(Some(left));
             }
             Claim::Renew => spec(transitions, old.acquire_time.clone()),

@@ -106,14 +106,14 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.with(|v| {
             let mut out = String::new();
-            counter(&mut out, "rivven_render_reconciles_total", "Reconciles of Rivven resources.", "kind", &v.reconciles);
-            counter(&mut out, "rivven_render_reconcile_errors_total", "Reconciles that ended in an error.", "kind", &v.errors);
+            family(&mut out, "counter", "rivven_render_reconciles_total", "Reconciles of Rivven resources.", "kind", &v.reconciles);
+            family(&mut out, "counter", "rivven_render_reconcile_errors_total", "Reconciles that ended in an error.", "kind", &v.errors);
             summary(&mut out, "rivven_render_reconcile_duration_seconds", "Time spent reconciling, per kind.", "kind", &v.durations);
             summary(&mut out, "rivven_render_broker_call_duration_seconds", "Latency of rivven-client calls to brokers.", "call", &v.broker_calls);
-            counter(&mut out, "rivven_render_broker_call_errors_total", "Broker calls that failed.", "call", &v.broker_errors);
+            family(&mut out, "counter", "rivven_render_broker_call_errors_total", "Broker calls that failed.", "call", &v.broker_errors);
             summary(&mut out, "rivven_render_registry_call_duration_seconds", "Latency of schema registry REST calls.", "call", &v.registry_calls);
-            counter(&mut out, "rivven_render_kube_writes_total", "Writes to the Kubernetes API.", "what", &v.kube_writes);
-            gauge_map(&mut out, "rivven_render_managed_resources", "Rivven resources managed now.", "kind", &v.managed);
+            family(&mut out, "counter", "rivven_render_kube_writes_total", "Writes to the Kubernetes API.", "what", &v.kube_writes);
+            family(&mut out, "gauge", "rivven_render_managed_resources", "Rivven resources managed now.", "kind", &v.managed);
             out.push_str(&format!("# HELP rivven_render_leader Whether this companion holds the leader Lease.\n# TYPE rivven_render_leader gauge\nrivven_render_leader {}\n", u8::from(v.leader)));
             out.push_str(&format!("# HELP rivven_render_passes_total Passes over every resource.\n# TYPE rivven_render_passes_total counter\nrivven_render_passes_total {}\n", v.passes));
             out
@@ -125,15 +125,9 @@ fn label(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
-fn counter(out: &mut String, name: &str, help: &str, key: &str, values: &BTreeMap<String, u64>) {
-    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
-    for (k, v) in values {
-        out.push_str(&format!("{name}{{{key}=\"{}\"}} {v}\n", label(k)));
-    }
-}
-
-fn gauge_map(out: &mut String, name: &str, help: &str, key: &str, values: &BTreeMap<String, u64>) {
-    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+/// One counter or gauge family with a value per label.
+fn family(out: &mut String, type_: &str, name: &str, help: &str, key: &str, values: &BTreeMap<String, u64>) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {type_}\n"));
     for (k, v) in values {
         out.push_str(&format!("{name}{{{key}=\"{}\"}} {v}\n", label(k)));
     }

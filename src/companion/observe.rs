@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::model::status::{MemberState, ResourceStatus};
 use crate::model::Kind;
 
-use super::broker::{Job, JobResult, Pool};
+use super::broker::{Job, JobResult};
 use super::desired::Desired;
 use super::http;
 use super::metrics::Metrics;
@@ -38,14 +38,9 @@ pub fn source_state(workers_live: bool, now: Option<u64>, before: Option<u64>) -
 async fn end_offset(world: &World, state: &mut State, options: &PassOptions, metrics: &Metrics, connect: &CrObject, topic: &str) -> Option<u64> {
     let cluster = super::desired::cluster_of(connect);
     let address = broker_pods(world, &cluster).into_iter().find(|p| p.ready).and_then(|p| p.address("client", 9092))?;
-    let mut pool = match state.pools.remove(&address) {
-        Some(pool) if !pool.broken() => pool,
-        _ => Pool::connect(&address, options.connections).await.ok()?,
-    };
+    let mut pool = state.take_pool(&address, options.connections).await.ok()?;
     let result = pool.run(vec![Job::EndOffset(topic.to_owned())], metrics).await.pop();
-    if !pool.broken() {
-        state.pools.insert(address, pool);
-    }
+    state.keep_pool(pool);
     match result {
         Some(JobResult::EndOffset(Ok(total))) => Some(total),
         _ => None,

@@ -20,7 +20,7 @@ use super::world::{CrObject, PodView, World};
 #[derive(Default)]
 pub struct State {
     /// Open broker connections, by address.
-    pub(super) pools: BTreeMap<String, Pool>,
+    pools: BTreeMap<String, Pool>,
     /// The end offsets last seen of each source connector's topic, by (connect, topic).
     pub(super) offsets: BTreeMap<(String, String), u64>,
     /// Config keys set on each topic, by (cluster, topic).
@@ -55,6 +55,21 @@ impl State {
 
     fn succeeded(&mut self, key: &str) {
         self.backoff.remove(key);
+    }
+
+    /// The open connections to a broker, or new ones (a broken pool is not reused).
+    pub(super) async fn take_pool(&mut self, address: &str, size: usize) -> Result<Pool, String> {
+        match self.pools.remove(address) {
+            Some(pool) if !pool.broken() => Ok(pool),
+            _ => Pool::connect(address, size).await,
+        }
+    }
+
+    /// Keeps a pool for the next use, unless a connection broke.
+    pub(super) fn keep_pool(&mut self, pool: Pool) {
+        if !pool.broken() {
+            self.pools.insert(pool.address.clone(), pool);
+        }
     }
 }
 
@@ -203,11 +218,7 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
             }
             continue;
         };
-        let pool = match state.pools.remove(&address) {
-            Some(pool) if !pool.broken() => Ok(pool),
-            _ => Pool::connect(&address, options.connections).await,
-        };
-        let mut pool = match pool {
+        let mut pool = match state.take_pool(&address, options.connections).await {
             Ok(pool) => pool,
             Err(e) => {
                 cluster_failed(world, state, out, &cluster, &wanted, &e);
@@ -258,9 +269,7 @@ async fn topics_pass(world: &World, desired: &Desired, state: &mut State, option
                 continue;
             }
         }
-        if !pool.broken() {
-            state.pools.insert(address, pool);
-        }
+        state.keep_pool(pool);
     }
 }
 

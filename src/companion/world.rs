@@ -177,7 +177,9 @@ pub async fn read(client: &kube::Client, namespace: Option<&str>) -> Result<Worl
 
 fn cr_object(kind: Kind, object: DynamicObject) -> CrObject {
     let meta = &object.metadata;
+    // kubectl's copy of the last applied object is neither the resource's nor ours to read.
     let mut annotations: BTreeMap<String, String> = meta.annotations.clone().unwrap_or_default().into_iter().collect();
+    annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
     let status = object.data.get("status").cloned().and_then(|s| serde_json::from_value(s).ok()).unwrap_or_default();
     let mut document_meta = serde_json::Map::new();
     document_meta.insert("name".into(), meta.name.clone().unwrap_or_default().into());
@@ -185,9 +187,8 @@ fn cr_object(kind: Kind, object: DynamicObject) -> CrObject {
     if let Some(labels) = &meta.labels {
         document_meta.insert("labels".into(), serde_json::to_value(labels).unwrap_or_default());
     }
-    let copied: BTreeMap<&String, &String> = annotations.iter().filter(|(k, _)| k.as_str() != "kubectl.kubernetes.io/last-applied-configuration").collect();
-    if !copied.is_empty() {
-        document_meta.insert("annotations".into(), serde_json::to_value(copied).unwrap_or_default());
+    if !annotations.is_empty() {
+        document_meta.insert("annotations".into(), serde_json::to_value(&annotations).unwrap_or_default());
     }
     let mut document = serde_json::Map::new();
     document.insert("apiVersion".into(), API_VERSION.into());
@@ -196,7 +197,6 @@ fn cr_object(kind: Kind, object: DynamicObject) -> CrObject {
     if let Some(spec) = object.data.get("spec") {
         document.insert("spec".into(), spec.clone());
     }
-    annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
     CrObject {
         kind,
         namespace: meta.namespace.clone().unwrap_or_default(),

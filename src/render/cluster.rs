@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapEnvSource, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
-    HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, SecretKeySelector, Service,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, SecretKeySelector, Service,
     ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -157,13 +157,7 @@ fn network_policy(cluster: &RivvenCluster, owner: &Owner<'_>) -> k8s_openapi::ap
 }
 
 fn http_probe(broker: &Broker, period: i32, failures: i32) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction { path: Some(broker.health_path.into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
-        period_seconds: Some(period),
-        timeout_seconds: Some(3),
-        failure_threshold: Some(failures),
-        ..Probe::default()
-    }
+    common::http_probe(broker.health_path, "http", period, failures)
 }
 
 fn stateful_set(cluster: &RivvenCluster, owner: &Owner<'_>, config_hash: &str) -> StatefulSet {

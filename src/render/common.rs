@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, PodAffinityTerm, PodAntiAffinity, WeightedPodAffinityTerm, Container, ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
+    Affinity, Capabilities, HTTPGetAction, Probe, PodAffinityTerm, PodAntiAffinity, WeightedPodAffinityTerm, Container, ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, PodSecurityContext, PodSpec,
     SeccompProfile, SecurityContext, ServicePort,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
@@ -229,6 +229,17 @@ pub fn service_ports(ports: &[(&str, i32)]) -> Vec<ServicePort> {
         .iter()
         .map(|&(name, port)| ServicePort { name: Some(name.into()), port, target_port: Some(IntOrString::String(name.into())), protocol: Some("TCP".into()), ..ServicePort::default() })
         .collect()
+}
+
+/// An HTTP GET probe of `path` on the named container port (3 s timeout).
+pub fn http_probe(path: &str, port: &str, period: i32, failures: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction { path: Some(path.into()), port: IntOrString::String(port.into()), ..HTTPGetAction::default() }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(3),
+        failure_threshold: Some(failures),
+        ..Probe::default()
+    }
 }
 
 /// Named TCP container ports.

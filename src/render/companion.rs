@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, HTTPGetAction, Namespace, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    Capabilities, Container, Namespace, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
     ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -222,13 +222,7 @@ fn metrics_service(ns: &str) -> Service {
 }
 
 fn probe(path: &str, period: i32) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction { path: Some(path.into()), port: IntOrString::String("health".into()), ..HTTPGetAction::default() }),
-        period_seconds: Some(period),
-        timeout_seconds: Some(3),
-        failure_threshold: Some(3),
-        ..Probe::default()
-    }
+    common::http_probe(path, "health", period, 3)
 }
 
 /// The arguments of `rivven-render run` (the image's entrypoint is the binary).

@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, EmptyDirVolumeSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, Service,
+    ConfigMap, Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Probe, Service,
     ServiceSpec, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::common::{self, Owner};
 use super::{RenderOptions, RenderedObject};
@@ -78,13 +77,7 @@ fn service(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Service {
 }
 
 fn probe(path: &str, period: i32) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction { path: Some(path.into()), port: IntOrString::String("http".into()), ..HTTPGetAction::default() }),
-        period_seconds: Some(period),
-        timeout_seconds: Some(3),
-        failure_threshold: Some(3),
-        ..Probe::default()
-    }
+    common::http_probe(path, "http", period, 3)
 }
 
 fn deployment(registry: &RivvenSchemaRegistry, owner: &Owner<'_>) -> Deployment {

@@ -62,6 +62,11 @@ impl Testbed {
         tb
     }
 
+    /// The admin kubeconfig (for a command of ours that talks to the API server as a user would).
+    pub fn kubeconfig(&self) -> &Path {
+        &self.kubeconfig
+    }
+
     /// Runs kubectl; returns (success, stdout, stderr).
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
         let mut cmd = Command::new(&self.kubectl);
